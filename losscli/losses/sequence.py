@@ -1,0 +1,7 @@
+"""Sequence losses."""
+
+from __future__ import annotations
+
+from losscli.registry import LossSpec
+
+SPECS: tuple[LossSpec, ...] = ()

@@ -1,0 +1,59 @@
+"""The two Rich consoles (stdout for results, stderr for diagnostics) and safe text.
+
+Text that comes from the input (column names, labels) goes through :func:`literal`
+before it reaches Rich, so it can neither open Rich markup nor carry terminal
+escape sequences.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from functools import cache
+
+from rich.console import Console
+from rich.text import Text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_settings = {"no_color": False}
+
+
+def disable_color() -> None:
+    """``--no-color``: no colour on either console from here on."""
+    _settings["no_color"] = True
+    stdout_console.cache_clear()
+    stderr_console.cache_clear()
+
+
+def _no_color() -> bool:
+    return _settings["no_color"] or "NO_COLOR" in os.environ
+
+
+@cache
+def stdout_console() -> Console:
+    return Console(file=sys.stdout, no_color=_no_color(), highlight=False, soft_wrap=False)
+
+
+@cache
+def stderr_console() -> Console:
+    return Console(file=sys.stderr, no_color=_no_color(), highlight=False, stderr=True)
+
+
+def clean(text: object) -> str:
+    """``text`` with control characters (ESC, CR, …) shown as ``\\xNN`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def literal(text: object, style: str = "") -> Text:
+    """A Rich ``Text`` that shows ``text`` exactly: no markup, no control characters."""
+    return Text(clean(text), style=style)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def warn(message: str) -> None:
+    """A one-line warning on stderr."""
+    stderr_console().print(Text.assemble(("warning: ", "yellow"), clean(message)))
