@@ -112,8 +112,13 @@ def per_sample(
     conv = get_convention(convention)
     if spec.per_sample is None or spec.grouped:
         state = partial(
-            spec, y_true, y_pred, sample_weight=sample_weight, groups=groups,
-            convention=conv, **resolved,
+            spec,
+            y_true,
+            y_pred,
+            sample_weight=sample_weight,
+            groups=groups,
+            convention=conv,
+            **resolved,
         )
         return np.asarray(spec.finish(state, reduction="none", convention=conv, **resolved))
     values = spec.per_sample(y_true, y_pred, convention=conv, **resolved)
@@ -158,12 +163,24 @@ def loss(
     check_reduction(reduction)
     if reduction == "none":
         return per_sample(
-            name, y_true, y_pred, sample_weight=sample_weight, groups=groups,
-            convention=convention, task=task, **params,
+            name,
+            y_true,
+            y_pred,
+            sample_weight=sample_weight,
+            groups=groups,
+            convention=convention,
+            task=task,
+            **params,
         )
     state = partial(
-        name, y_true, y_pred, sample_weight=sample_weight, groups=groups,
-        convention=convention, task=task, **params,
+        name,
+        y_true,
+        y_pred,
+        sample_weight=sample_weight,
+        groups=groups,
+        convention=convention,
+        task=task,
+        **params,
     )
     return finish(name, state, reduction=reduction, convention=convention, task=task, **params)
 

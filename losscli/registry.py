@@ -118,11 +118,10 @@ def _in_range(param: Param, value: float) -> bool:
         value < param.low or (value == param.low and not param.low_inclusive)
     ):
         return False
-    if param.high is not None and (
-        value > param.high or (value == param.high and not param.high_inclusive)
-    ):
-        return False
-    return True
+    return not (
+        param.high is not None
+        and (value > param.high or (value == param.high and not param.high_inclusive))
+    )
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,9 @@ def check_probabilities(p: np.ndarray, name: str = "y_pred") -> None:
 
 def check_reduction(reduction: str) -> str:
     if reduction not in REDUCTIONS:
-        raise ParameterError(f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}")
+        raise ParameterError(
+            f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}"
+        )
     return reduction
 
 

@@ -1,0 +1,45 @@
+"""The project's promises: README set-up commands, CI, start-up without heavy imports."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    return re.findall(r"```bash\n(.+?)\n```", (ROOT / "README.md").read_text())
+
+
+def test_readme_opens_with_two_setup_commands_and_ci_runs_the_second():
+    commands = _readme_commands()
+    assert len(commands) >= 2
+    install_and_run, install_and_test = commands[0], commands[1]
+    assert "sample_data/" in install_and_run and "losscli" in install_and_run
+    assert "[test]" in install_and_test and "pytest" in install_and_test
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert install_and_test in ci.splitlines()
+
+
+def test_help_imports_no_heavy_module():
+    code = (
+        "import sys\n"
+        "sys.argv = ['losscli', '--help']\n"
+        "from losscli.cli.main import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "heavy = {'numpy', 'pandas', 'polars', 'pyarrow', 'dask', 'scipy'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_version_and_module_entry_point():
+    out = subprocess.run(
+        [sys.executable, "-m", "losscli", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0
+    assert out.stdout.strip() == "losscli 0.1.0"
