@@ -65,11 +65,15 @@ LOSSCLI = Convention(
         {
             "mape": {"scale": 1.0, "denominator_floor": KERAS_EPSILON},
             "msle": {"negative": "error"},
+            "poisson": {"epsilon": KERAS_EPSILON},
             "hinge": {"labels": "binary_to_signed"},
             "squared_hinge": {"labels": "binary_to_signed"},
             "cce": {"renormalize": False},
             "sparse_cce": {"renormalize": False},
-            "dice": {"smooth": 1.0, "pooling": "per_image"},
+            "dice": {"smooth": 1.0, "pooling": "per_image", "denominator_epsilon": 0.0},
+            "jaccard": {"smooth": 1.0, "pooling": "per_image", "denominator_epsilon": 0.0},
+            "tversky": {"smooth": 1.0, "pooling": "per_image", "denominator_epsilon": 0.0},
+            "ctc": {"mean": "per_sequence", "labels": "nonblank"},
         }
     ),
 )
@@ -84,12 +88,30 @@ KERAS = Convention(
         {
             "mape": {"scale": 100.0, "denominator_floor": KERAS_EPSILON},
             "msle": {"negative": "clip"},
+            "poisson": {"epsilon": KERAS_EPSILON},
             "hinge": {"labels": "binary_to_signed_if_all_binary"},
             "squared_hinge": {"labels": "binary_to_signed_if_all_binary"},
             "cce": {"renormalize": True},
             "sparse_cce": {"renormalize": True},
             "kl_divergence": {"clip_targets": True},
-            "dice": {"smooth": 0.0, "pooling": "batch"},
+            # keras.losses.Dice/Tversky: no smoothing, backend.epsilon() added to the
+            # denominator only, inputs not range-checked, axis=None pools the whole batch.
+            "dice": {
+                "smooth": 0.0,
+                "pooling": "global",
+                "denominator_epsilon": KERAS_EPSILON,
+                "check_range": False,
+            },
+            "tversky": {
+                "smooth": 0.0,
+                "pooling": "global",
+                "denominator_epsilon": KERAS_EPSILON,
+                "check_range": False,
+            },
+            # keras.losses.CTC: label_length = count_nonzero(y_true), the first
+            # label_length entries are the label; mean over the batch.
+            "ctc": {"mean": "per_sequence", "labels": "first_count_nonzero"},
+            "sequence_ce": {"renormalize": True},
         }
     ),
 )
@@ -104,13 +126,18 @@ TORCH = Convention(
     small_print=_frozen(
         {
             "bce": {"log_floor": -100.0},
-            "mape": {"scale": 1.0, "denominator_floor": 0.0},
+            # torch has no MAPE; torchmetrics' mean_absolute_percentage_error floors at 1.17e-6
+            "mape": {"scale": 1.0, "denominator_floor": 1.17e-06},
+            "poisson": {"epsilon": 1e-08},  # torch.nn.PoissonNLLLoss(eps=1e-8)
             "msle": {"negative": "error"},
             "hinge": {"labels": "binary_to_signed"},
             "squared_hinge": {"labels": "binary_to_signed"},
             "cce": {"renormalize": False},
             "sparse_cce": {"renormalize": False},
             "dice": {"smooth": 1.0, "pooling": "per_image"},
+            # torch.nn.CTCLoss(reduction="mean") divides each sequence's loss by its
+            # target length before averaging over the batch.
+            "ctc": {"mean": "per_target_length", "labels": "nonblank"},
         }
     ),
 )
@@ -125,12 +152,12 @@ SKLEARN = Convention(
     small_print=_frozen(
         {
             "mape": {"scale": 1.0, "denominator_floor": float.fromhex("0x1.0p-52")},
-            "msle": {"negative": "error"},
+            "msle": {"negative": "above_minus_one"},  # scikit-learn >= 1.5 rejects only <= -1
             "hinge": {"labels": "sorted_two_labels_to_signed"},
             "squared_hinge": {"labels": "sorted_two_labels_to_signed"},
             "cce": {"renormalize": True},
             "sparse_cce": {"renormalize": True},
-            "dice": {"smooth": 0.0, "pooling": "batch"},
+            "dice": {"smooth": 0.0, "pooling": "global"},
         }
     ),
 )
