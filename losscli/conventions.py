@@ -68,8 +68,12 @@ LOSSCLI = Convention(
             "poisson": {"epsilon": KERAS_EPSILON},
             "hinge": {"labels": "binary_to_signed"},
             "squared_hinge": {"labels": "binary_to_signed"},
-            "cce": {"renormalize": False},
-            "sparse_cce": {"renormalize": False},
+            "bce": {"log_complement": "log1p"},
+            "focal": {"apply_class_balancing": True, "log_complement": "log1p"},
+            "cce": {"renormalize": False, "class_weights_in_denominator": True},
+            "sparse_cce": {"renormalize": False, "class_weights_in_denominator": True},
+            "kl_divergence": {"clip_targets": False},
+            "brier": {"labels": "unit_or_signed", "scale_by_half": False},
             "dice": {"smooth": 1.0, "pooling": "per_image", "denominator_epsilon": 0.0},
             "jaccard": {"smooth": 1.0, "pooling": "per_image", "denominator_epsilon": 0.0},
             "tversky": {"smooth": 1.0, "pooling": "per_image", "denominator_epsilon": 0.0},
@@ -91,6 +95,12 @@ KERAS = Convention(
             "poisson": {"epsilon": KERAS_EPSILON},
             "hinge": {"labels": "binary_to_signed_if_all_binary"},
             "squared_hinge": {"labels": "binary_to_signed_if_all_binary"},
+            "bce": {"log_complement": "log_one_minus"},
+            "focal": {
+                "apply_class_balancing": False,
+                "log_complement": "log_one_minus",
+                "renormalize": True,
+            },
             "cce": {"renormalize": True},
             "sparse_cce": {"renormalize": True},
             "kl_divergence": {"clip_targets": True},
@@ -125,15 +135,15 @@ TORCH = Convention(
     weighted_mean="weights",
     small_print=_frozen(
         {
-            "bce": {"log_floor": -100.0},
+            "bce": {"log_floor": -100.0, "log_complement": "log1p"},
             # torch has no MAPE; torchmetrics' mean_absolute_percentage_error floors at 1.17e-6
             "mape": {"scale": 1.0, "denominator_floor": 1.17e-06},
             "poisson": {"epsilon": 1e-08},  # torch.nn.PoissonNLLLoss(eps=1e-8)
             "msle": {"negative": "error"},
             "hinge": {"labels": "binary_to_signed"},
             "squared_hinge": {"labels": "binary_to_signed"},
-            "cce": {"renormalize": False},
-            "sparse_cce": {"renormalize": False},
+            "cce": {"renormalize": False, "class_weights_in_denominator": False},
+            "sparse_cce": {"renormalize": False, "class_weights_in_denominator": True},
             "dice": {"smooth": 1.0, "pooling": "per_image"},
             # torch.nn.CTCLoss(reduction="mean") divides each sequence's loss by its
             # target length before averaging over the batch.
@@ -155,8 +165,18 @@ SKLEARN = Convention(
             "msle": {"negative": "above_minus_one"},  # scikit-learn >= 1.5 rejects only <= -1
             "hinge": {"labels": "sorted_two_labels_to_signed"},
             "squared_hinge": {"labels": "sorted_two_labels_to_signed"},
-            "cce": {"renormalize": True},
-            "sparse_cce": {"renormalize": True},
+            "bce": {"log_complement": "clip_one_minus"},
+            "cce": {
+                "renormalize": False,
+                "unnormalized_rows": "as_given",
+                "renormalize_order": "clip_first",
+            },
+            "sparse_cce": {
+                "renormalize": False,
+                "unnormalized_rows": "as_given",
+                "renormalize_order": "clip_first",
+            },
+            "brier": {"labels": "sorted_two_labels", "scale_by_half": "auto"},
             "dice": {"smooth": 0.0, "pooling": "global"},
         }
     ),
