@@ -1,0 +1,487 @@
+"""CSV reading: polars' multi-threaded parser for speed, the careful scan for precise errors.
+
+The fast path asks polars for only the requested columns, numeric ones parsed straight to
+float64 (chosen by looking at the first rows). Whenever polars fails, or its result shows
+empty values (which is also how it fills short rows and blank lines), the careful scan
+(:mod:`losscli.io.careful_scan`) re-reads the same bytes with Python's csv module to find
+the first offending line and column, or to map rows to lines around blank lines.
+
+:func:`iter_csv_tables` streams: it reads the (decompressed, transcoded) bytes block by
+block, cuts each block at a record boundary and parses it with polars, so memory stays flat
+whatever the file size and a ``.csv.gz`` is never inflated as a whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import itertools
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from losscli.errors import InputError
+from losscli.io.careful_scan import decoded_lines, guess_delimiter, ragged_error, scan
+from losscli.io.sources import READ_BLOCK, Source, corrupt_error, open_raw, open_utf8
+from losscli.io.table import Table, concat_tables
+
+# Rows looked at to decide whether a column is numeric (parsed to float64 by the fast
+# reader) or text; a wrong guess only costs a second, text-typed read.
+SAMPLE_ROWS = 1000
+# Streaming block size bounds: below 1 MiB polars' per-call overhead dominates; above
+# 256 MiB memory is no longer "flat" on small machines.
+MIN_BLOCK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 1 << 28
+_BOM = b"\xef\xbb\xbf"
+
+
+# --------------------------------------------------------------------------- header
+
+
+def _first_records(
+    source: Source, count: int, has_header: bool
+) -> tuple[list[list[str]], list[int]]:
+    """The first ``count`` records (blank lines skipped) and the line each ends on."""
+    records: list[list[str]] = []
+    starts: list[int] = []
+    # Filled with the header once read, so that undecodable bytes further down are
+    # reported under their column name.
+    header: list[str] = []
+    with open_utf8(source) as stream:
+        raw_lines = _strip_bom(iter(stream))
+        reader = csv.reader(
+            decoded_lines(source, raw_lines, 1, header if has_header else None),
+            delimiter=source.delimiter,
+            quotechar='"',
+            strict=False,
+        )
+        line = 1
+        try:
+            for fields in reader:
+                line = reader.line_num + 1
+                if fields:
+                    if has_header and not records:
+                        header.extend(fields)
+                    records.append(fields)
+                    starts.append(reader.line_num)
+                if len(records) >= count:
+                    break
+        except csv.Error as error:
+            raise InputError(f"malformed CSV: {error}", file=source.name, line=line) from None
+    return records, starts
+
+
+def _strip_bom(lines: Iterator[bytes]) -> Iterator[bytes]:
+    first = next(lines, None)
+    if first is None:
+        return
+    yield first.removeprefix(_BOM)
+    yield from lines
+
+
+def _header_info(source: Source, has_header: bool) -> tuple[tuple[str, ...], int, tuple]:
+    """(column names, file line where data starts, sample rows) for ``source``."""
+    import os
+
+    stat = os.stat(source.path)
+    return _header_info_cached(source, has_header, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _header_info_cached(source: Source, has_header: bool, _mtime: int, _size: int):
+    records, ends = _first_records(source, SAMPLE_ROWS + 1, has_header)
+    if not records:
+        raise InputError("the file is empty (no header, no data)", file=source.name)
+    if has_header:
+        names = tuple(records[0])
+        _check_names(source, names)
+        sample = records[1:]
+        data_start = ends[0] + 1
+    else:
+        names = tuple(str(i) for i in range(len(records[0])))
+        sample = records
+        data_start = 1
+    return names, data_start, tuple(tuple(r) for r in sample)
+
+
+def _check_names(source: Source, names: tuple[str, ...]) -> None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputError(
+                f"duplicate column name {name!r} (columns {seen[name]} and {position})",
+                file=source.name,
+                line=1,
+                column=name,
+                hint="rename one of them, or use --no-header to address columns by position",
+            )
+        seen[name] = position
+
+
+def header_of(source: Source, has_header: bool = True) -> list[str]:
+    """The column names of a CSV source (``"0"``, ``"1"``, … without a header)."""
+    return list(_header_info(source, has_header)[0])
+
+
+# --------------------------------------------------------------------------- whole file
+
+
+def read_csv_table(
+    source: Source, columns: Sequence[str] | None = None, *, has_header: bool = True
+) -> Table:
+    """Read ``columns`` (all when None) of a CSV source into a :class:`Table`.
+
+    Raises:
+        InputError: any malformed input, naming file, line and column.
+    """
+    names, first_line, sample = _header_info(source, has_header)
+    wanted = _wanted(source, names, columns)
+    numeric = _numeric_guess(names, wanted, sample)
+    try:
+        frame = _polars_read(_polars_input(source), source, names, wanted, numeric, has_header)
+    except InputError:
+        raise
+    except Exception as error:
+        frame = _after_fast_failure(source, names, wanted, has_header, first_line, error)
+    table, suspicious = _to_table(source, frame, wanted, first_line)
+    if suspicious:
+        table = _apply_scan(table, _careful_scan(source, names, first_line, has_header))
+    if table.n_rows == 0:
+        raise _no_rows(source, has_header)
+    return table
+
+
+def _wanted(source: Source, names: Sequence[str], columns: Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(names)
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        from losscli.io.columns import unknown_column_error
+
+        raise unknown_column_error(unknown[0], names, file=source.name)
+    return list(dict.fromkeys(columns))
+
+
+def _numeric_guess(names: Sequence[str], wanted: Sequence[str], sample) -> dict[str, bool]:
+    index = {name: i for i, name in enumerate(names)}
+    guess = {}
+    for name in wanted:
+        i = index[name]
+        guess[name] = all(_is_number(row[i]) for row in sample if i < len(row))
+    return guess
+
+
+def _is_number(text: str) -> bool:
+    if text.strip() == "":
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    # "1_000" is a Python float literal but not a CSV number polars would parse.
+    return "_" not in text
+
+
+def _polars_input(source: Source):
+    # polars reads plain and gzip UTF-8 files itself (memory-mapped / natively inflated);
+    # anything else (bz2, xz, other encodings) arrives as UTF-8 bytes.
+    if not source.transcode and source.compression in (None, "gzip"):
+        return source.path
+    with open_utf8(source) as stream:
+        return stream.read()
+
+
+@functools.cache
+def _polars_column_base() -> int:
+    """Whether polars names headerless columns from ``column_0`` or ``column_1``."""
+    import polars as pl
+
+    return int(pl.read_csv(b"0\n", has_header=False).columns[0].rsplit("_", 1)[1])
+
+
+def _polars_read(
+    data,
+    source: Source,
+    names: Sequence[str],
+    wanted: Sequence[str],
+    numeric: dict[str, bool],
+    has_header: bool,
+    *,
+    skip_header: bool = True,
+):
+    import polars as pl
+
+    base = _polars_column_base()
+    index = {name: i for i, name in enumerate(names)}
+    positions = [index[name] for name in wanted]
+    overrides = {
+        f"column_{index[name] + base}": (pl.Float64 if numeric[name] else pl.String)
+        for name in wanted
+    }
+    frame = pl.read_csv(
+        data,
+        has_header=False,
+        skip_rows=1 if (has_header and skip_header) else 0,
+        columns=positions,
+        separator=source.delimiter,
+        quote_char='"',
+        infer_schema=False,
+        schema_overrides=overrides,
+        raise_if_empty=False,
+        truncate_ragged_lines=False,
+    )
+    frame.columns = list(wanted)
+    return frame
+
+
+def _after_fast_failure(source, names, wanted, has_header, first_line, error):
+    """polars failed: find the real problem with the careful scan, else re-read as text."""
+    _careful_scan(source, names, first_line, has_header)
+    try:
+        text = dict.fromkeys(wanted, False)
+        return _polars_read(_polars_input(source), source, names, wanted, text, has_header)
+    except InputError:
+        raise
+    except Exception as second:
+        if isinstance(second, OSError | EOFError) and source.compression:
+            raise corrupt_error(source, second) from None
+        detail = (
+            str(second).strip().splitlines()[0] if str(second).strip() else type(second).__name__
+        )
+        raise InputError(
+            f"cannot parse the CSV ({detail})",
+            file=source.name,
+            hint="check --delimiter, --encoding and --no-header",
+        ) from error
+
+
+def _careful_scan(source: Source, names, first_line: int, has_header: bool, max_records=None):
+    with open_utf8(source) as stream:
+        # Skip the header record's lines (normally one) so records match polars' rows.
+        raw_lines = itertools.islice(_strip_bom(iter(stream)), first_line - 1, None)
+        return scan(
+            source,
+            raw_lines,
+            header=list(names) if has_header else None,
+            n_fields=len(names),
+            start_line=first_line,
+            max_records=max_records,
+        )
+
+
+def _to_table(source: Source, frame, wanted: Sequence[str], first_line: int):
+    """The Table of a polars frame, and whether it needs the careful scan: empty values may
+    be blank lines or short rows, and text with line breaks means a quoted field spanned
+    lines (then rows no longer map to lines one to one)."""
+    import polars as pl
+
+    columns: dict[str, np.ndarray] = {}
+    missing: dict[str, np.ndarray] = {}
+    suspicious = False
+    for name in wanted:
+        series = frame.get_column(name)
+        suspicious = suspicious or series.null_count() > 0
+        if series.dtype == pl.String:
+            suspicious = suspicious or bool(series.str.contains(r"[\r\n]").any())
+            as_number = series.cast(pl.Float64, strict=False)
+            if as_number.null_count() == series.null_count() and not _has_underscores(series):
+                series = as_number
+        if series.dtype == pl.Float64:
+            nulls = series.null_count()
+            values = series.to_numpy()
+            if values.dtype != np.float64:
+                values = values.astype(np.float64)
+            if nulls:
+                missing[name] = series.is_null().to_numpy()
+        else:
+            values = series.fill_null("").to_numpy().astype(object)
+        columns[name] = values
+    table = Table(name=source.name, columns=columns, first_line=first_line, missing=missing)
+    return table, suspicious
+
+
+def _has_underscores(series) -> bool:
+    return bool(series.str.contains("_", literal=True).any())
+
+
+def _apply_scan(table: Table, result) -> Table:
+    keep = np.ones(table.n_rows, dtype=bool)
+    blank = result.blank[result.blank < table.n_rows]
+    keep[blank] = False
+    lines = result.lines[: int(keep.sum())]
+    kept = table.take(keep) if len(blank) else table
+    missing = {name: mask for name, mask in kept.missing.items() if mask.any()}
+    linear = len(lines) == 0 or bool(np.all(np.diff(lines) == 1))
+    return Table(
+        name=table.name,
+        columns=kept.columns,
+        first_line=int(lines[0]) if len(lines) else table.first_line,
+        lines=None if linear else lines,
+        missing=missing,
+    )
+
+
+def _no_rows(source: Source, has_header: bool) -> InputError:
+    hint = "if the first line is data, use --no-header" if has_header else None
+    return InputError("no data rows (the file has only a header)", file=source.name, hint=hint)
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def iter_csv_tables(
+    source: Source,
+    columns: Sequence[str] | None,
+    *,
+    chunk_rows: int = 1_000_000,
+    has_header: bool = True,
+) -> Iterator[Table]:
+    """Yield tables of ``chunk_rows`` rows (the last may be shorter) with flat memory.
+
+    The bytes are read block by block (decompressing and transcoding as a stream), each
+    block is cut at the last record boundary (a newline outside quotes) and parsed by
+    polars; every chunk's ``first_line`` and error messages give true file lines.
+    """
+    if chunk_rows < 1:
+        raise ValueError("chunk_rows must be positive")
+    names, first_line, sample = _header_info(source, has_header)
+    wanted = _wanted(source, names, columns)
+    numeric = _numeric_guess(names, wanted, sample)
+    row_bytes = _average_row_bytes(sample, source.delimiter)
+    block_bytes = int(min(max(chunk_rows * row_bytes * 1.1, MIN_BLOCK_BYTES), MAX_BLOCK_BYTES))
+
+    pending: list[Table] = []
+    pending_rows = 0
+    produced = 0
+    for block_table in _block_tables(
+        source, names, wanted, numeric, has_header, first_line, block_bytes
+    ):
+        pending.append(block_table)
+        pending_rows += block_table.n_rows
+        while pending_rows >= chunk_rows:
+            joined = concat_tables(pending)
+            head = joined.take(np.arange(chunk_rows))
+            yield _linearise(head)
+            produced += chunk_rows
+            rest = joined.take(np.arange(chunk_rows, joined.n_rows))
+            pending, pending_rows = ([rest], rest.n_rows) if rest.n_rows else ([], 0)
+    if pending_rows:
+        yield _linearise(concat_tables(pending))
+        produced += pending_rows
+    if produced == 0:
+        raise _no_rows(source, has_header)
+
+
+def _linearise(table: Table) -> Table:
+    """Drop the explicit line array when lines are consecutive (the common case)."""
+    if table.lines is None or table.n_rows == 0:
+        return table
+    lines = table.lines
+    if np.all(np.diff(lines) == 1):
+        return Table(table.name, table.columns, int(lines[0]), None, table.missing)
+    return Table(table.name, table.columns, int(lines[0]), lines, table.missing)
+
+
+def _average_row_bytes(sample, delimiter: str) -> float:
+    if not sample:
+        return 64.0
+    total = sum(len(delimiter.join(row).encode("utf-8")) + 1 for row in sample)
+    return max(total / len(sample), 2.0)
+
+
+def _block_tables(source, names, wanted, numeric, has_header, first_line, block_bytes):
+    line = first_line  # file line of the first byte of the next block
+    with open_utf8(source) as stream:
+        buffer = _skip_header(stream, source, has_header, first_line)
+        eof = False
+        while True:
+            while not eof and len(buffer) < block_bytes:
+                data = stream.read(min(READ_BLOCK, block_bytes))
+                if not data:
+                    eof = True
+                    break
+                buffer += data
+            if not buffer:
+                return
+            cut = len(buffer) if eof else _record_boundary(buffer)
+            if cut == 0:  # one record longer than the block: read more
+                if eof:
+                    cut = len(buffer)
+                else:
+                    block_bytes *= 2
+                    continue
+            block, buffer = buffer[:cut], buffer[cut:]
+            yield _parse_block(source, block, names, wanted, numeric, line)
+            line += block.count(b"\n")
+            if eof and not buffer:
+                return
+
+
+def _skip_header(stream, source: Source, has_header: bool, first_line: int) -> bytes:
+    buffer = stream.read(READ_BLOCK)
+    buffer = buffer.removeprefix(_BOM)
+    if not has_header:
+        return buffer
+    # The header record ends at newline number (first_line - 1) outside quotes.
+    position = 0
+    for _ in range(first_line - 1):
+        nxt = buffer.find(b"\n", position)
+        while nxt < 0:
+            more = stream.read(READ_BLOCK)
+            if not more:
+                return b""
+            buffer += more
+            nxt = buffer.find(b"\n", position)
+        position = nxt + 1
+    return buffer[position:]
+
+
+def _record_boundary(buffer: bytes) -> int:
+    """The end of the last complete record in ``buffer``: after a newline with an even
+    number of quote characters before it (an escaped quote ``""`` counts twice, so the
+    parity tells whether the newline is inside a quoted field)."""
+    cut = buffer.rfind(b"\n")
+    if cut < 0:
+        return 0
+    quotes = buffer.count(b'"', 0, cut)
+    while quotes % 2:
+        previous = buffer.rfind(b"\n", 0, cut)
+        if previous < 0:
+            return 0
+        quotes -= buffer.count(b'"', previous, cut)
+        cut = previous
+    return cut + 1
+
+
+def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> Table:
+    try:
+        frame = _polars_read(block, source, names, wanted, numeric, False, skip_header=False)
+    except Exception:
+        _scan_block(source, block, names, line)
+        text = dict.fromkeys(wanted, False)
+        try:
+            frame = _polars_read(block, source, names, wanted, text, False, skip_header=False)
+        except Exception as error:
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise InputError(
+                f"cannot parse the CSV ({detail})", file=source.name, line=line
+            ) from None
+    table, suspicious = _to_table(source, frame, wanted, line)
+    if suspicious:
+        table = _apply_scan(table, _scan_block(source, block, names, line))
+    return table
+
+
+def _scan_block(source, block: bytes, names, line: int):
+    raw_lines = iter(block.splitlines(keepends=True))
+    return scan(source, raw_lines, header=list(names), n_fields=len(names), start_line=line)
+
+
+__all__ = [
+    "guess_delimiter",
+    "header_of",
+    "iter_csv_tables",
+    "open_raw",
+    "ragged_error",
+    "read_csv_table",
+]

@@ -1,0 +1,79 @@
+"""The public reading functions: dispatch on the file format (CSV or Parquet)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+
+from losscli.io.sources import resolve
+from losscli.io.table import Table
+
+
+def read_header(
+    path: str | os.PathLike,
+    *,
+    delimiter: str | None = None,
+    has_header: bool = True,
+    encoding: str = "utf-8",
+) -> list[str]:
+    """The column names of a file (``"0"``, ``"1"``, … for ``has_header=False``).
+
+    Raises:
+        InputError: missing, unreadable, empty or corrupt file; duplicate column names.
+    """
+    source = resolve(path, delimiter=delimiter, encoding=encoding)
+    if source.format == "parquet":
+        from losscli.io.parquet_reader import parquet_names
+
+        return parquet_names(source)
+    from losscli.io.csv_reader import header_of
+
+    return header_of(source, has_header)
+
+
+def read_table(
+    path: str | os.PathLike,
+    *,
+    columns: Sequence[str] | None = None,
+    delimiter: str | None = None,
+    has_header: bool = True,
+    encoding: str = "utf-8",
+) -> Table:
+    """Read a whole file (only ``columns``, all when None) into memory.
+
+    Numeric columns become float64, others literal strings. Every problem is an
+    :class:`~losscli.errors.InputError` naming the file, line and column.
+    """
+    source = resolve(path, delimiter=delimiter, encoding=encoding)
+    if source.format == "parquet":
+        from losscli.io.parquet_reader import read_parquet_table
+
+        return read_parquet_table(source, columns)
+    from losscli.io.csv_reader import read_csv_table
+
+    return read_csv_table(source, columns, has_header=has_header)
+
+
+def iter_tables(
+    path: str | os.PathLike,
+    *,
+    columns: Sequence[str] | None,
+    chunk_rows: int = 1_000_000,
+    delimiter: str | None = None,
+    has_header: bool = True,
+    encoding: str = "utf-8",
+) -> Iterator[Table]:
+    """Yield the file as tables of ``chunk_rows`` rows (the last may be shorter), in flat
+    memory; compressed files are decompressed as a stream. Each chunk's ``first_line`` is
+    its first row's file line. Concatenated, the chunks equal :func:`read_table`'s table
+    (except that a column's type is decided per chunk: a text value turns only the chunks
+    holding it into text)."""
+    source = resolve(path, delimiter=delimiter, encoding=encoding)
+    if source.format == "parquet":
+        from losscli.io.parquet_reader import iter_parquet_tables
+
+        yield from iter_parquet_tables(source, columns, chunk_rows=chunk_rows)
+        return
+    from losscli.io.csv_reader import iter_csv_tables
+
+    yield from iter_csv_tables(source, columns, chunk_rows=chunk_rows, has_header=has_header)
