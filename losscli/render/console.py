@@ -32,12 +32,13 @@ def _no_color() -> bool:
 
 @cache
 def stdout_console() -> Console:
-    return Console(file=sys.stdout, no_color=_no_color(), highlight=False, soft_wrap=False)
+    # no file=: Rich then writes to whatever sys.stdout is at print time (CliRunner swaps it)
+    return Console(no_color=_no_color(), highlight=False, soft_wrap=False)
 
 
 @cache
 def stderr_console() -> Console:
-    return Console(file=sys.stderr, no_color=_no_color(), highlight=False, stderr=True)
+    return Console(no_color=_no_color(), highlight=False, stderr=True)
 
 
 def clean(text: object) -> str:
