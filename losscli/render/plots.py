@@ -175,20 +175,15 @@ def _builders(spec: LossSpec, params: Mapping[str, Any]) -> list[tuple[Axis, Cal
     if kind == "boxes":
         return [(BOX_OFFSET, _box_builder(params))]
     if kind == "tokens":
-        return [
-            (
-                PROBABILITY,
-                lambda p: (np.zeros(p.shape, dtype=np.int64), _two_class(p), np.arange(p.shape[0])),
-            ),
-            (
-                PROBABILITY,
-                lambda p: (
-                    np.ones(p.shape, dtype=np.int64),
-                    _two_class(1 - p),
-                    np.arange(p.shape[0]),
-                ),
-            ),
-        ]
+        # the true token must not be CTC's blank, or the label would be empty
+        true_class = 1 if params.get("blank") == 0 else 0
+
+        def tokens(p: np.ndarray) -> Inputs:
+            probabilities = _two_class(p) if true_class == 0 else _two_class(1.0 - p)
+            labels = np.full(p.shape, true_class, dtype=np.int64)
+            return labels, probabilities, np.arange(p.shape[0])
+
+        return [(PROBABILITY, tokens)]
     return []
 
 
