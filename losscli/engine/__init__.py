@@ -1,0 +1,135 @@
+"""Evaluation engines over the mergeable loss states: in-memory, streaming and Dask.
+
+All three compute ``finish(merge(partial(chunk) for chunk in input))`` with
+``losscli.api``; they differ only in where the chunks come from and where the
+partial states are computed:
+
+- ``memory``: the whole input is one chunk (the ``compute`` command's own path; it
+  also serves ``--per-sample``, ``--ci`` and the two-file form).
+- ``streaming``: chunks of rows, file after file, merged as they arrive
+  (:mod:`losscli.engine.streaming`); peak memory does not grow with the input.
+- ``dask``: one task per file on a Dask cluster (:mod:`losscli.engine.dask_engine`).
+
+``auto`` picks ``streaming`` for inputs whose (estimated, decompressed) size is over
+:data:`STREAMING_THRESHOLD_BYTES`, for globs matching several files and for standard
+input, and ``memory`` otherwise. This module imports nothing heavy, so that the
+command modules can import it at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+ENGINES = ("auto", "memory", "streaming", "dask")
+
+#: Inputs larger than this (decompressed estimate, ``losscli.io.file_size``) stream.
+#: Measured on the 2-core benchmark machine (docs/performance.md): reading a 374 MiB,
+#: 10 M-row CSV whole with polars peaks at 550-730 MiB, streaming it at ~100-370 MiB
+#: in the same wall time; below ~64 MiB (about 2 M rows of two columns) the whole-file
+#: read peaks under 200 MiB, and the in-memory path keeps every feature available.
+STREAMING_THRESHOLD_BYTES = 64 * 1024 * 1024
+
+#: The features that need every row in memory at once (per-sample output, bootstrap
+#: resampling, the two-file join): ``auto`` falls back to ``memory`` for them, and an
+#: explicit ``--engine streaming|dask`` with them is a usage error.
+MEMORY_ONLY_FEATURES = ("--per-sample", "--ci", "two input files")
+
+
+def choose_engine(
+    paths: Sequence[str],
+    requested: str = "auto",
+    *,
+    memory_only: Sequence[str] = (),
+) -> str:
+    """The engine to run: ``requested`` unless it is ``auto``.
+
+    Args:
+        paths: the input files after glob expansion (``-`` for standard input).
+        requested: ``auto``, ``memory``, ``streaming`` or ``dask``.
+        memory_only: the options in use that need the in-memory engine (``--per-sample``,
+            ``--ci``...). With ``auto`` they choose ``memory``; with ``streaming`` or
+            ``dask`` they are an error that says so.
+
+    Raises:
+        ParameterError: an unknown engine, or a memory-only option with streaming/dask.
+
+    >>> choose_engine(["a.csv", "b.csv"])
+    'streaming'
+    >>> choose_engine(["a.csv", "b.csv"], memory_only=["--per-sample"])
+    'memory'
+    """
+    from losscli.errors import ParameterError
+
+    if requested not in ENGINES:
+        raise ParameterError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
+    if requested in ("streaming", "dask") and memory_only:
+        raise ParameterError(
+            f"{', '.join(memory_only)} needs every row in memory and runs on a single "
+            f"machine only; it cannot be used with --engine {requested}",
+            hint="drop --engine (or use --engine memory)",
+        )
+    if requested != "auto":
+        return requested
+    if memory_only:
+        return "memory"
+    if len(paths) > 1:
+        return "streaming"
+    from losscli.io import file_size
+
+    size = file_size(paths[0])
+    if size is None or size > STREAMING_THRESHOLD_BYTES:
+        return "streaming"
+    return "memory"
+
+
+def evaluate_files(
+    paths: Sequence[str],
+    plan: Any,
+    requests: Sequence[Any],
+    *,
+    convention: Any = "losscli",
+    task: str | None = None,
+    engine: str = "streaming",
+    chunk_rows: int | None = None,
+    scheduler: str | None = None,
+    read_options: dict[str, Any] | None = None,
+    show_progress: bool | None = None,
+) -> Any:
+    """The merged :class:`~losscli.engine.states.Piece` of ``requests`` over ``paths``.
+
+    ``engine`` is ``streaming`` or ``dask`` (the ``memory`` engine is the caller's
+    own in-memory path). Finish the piece with
+    :func:`losscli.engine.states.finish_piece` (or ``losscli.api.finish`` per loss).
+    """
+    if chunk_rows is not None and chunk_rows < 1:
+        from losscli.errors import ParameterError
+
+        raise ParameterError(f"--chunk-rows must be a positive number of rows, got {chunk_rows}")
+    if engine == "dask":
+        from losscli.engine.dask_engine import dask_evaluate
+
+        return dask_evaluate(
+            paths,
+            plan,
+            requests,
+            convention=convention,
+            task=task,
+            chunk_rows=chunk_rows,
+            scheduler=scheduler,
+            read_options=read_options,
+        )
+    if engine == "streaming":
+        from losscli.engine.streaming import stream_evaluate
+
+        return stream_evaluate(
+            paths,
+            plan,
+            requests,
+            convention=convention,
+            task=task,
+            chunk_rows=chunk_rows,
+            read_options=read_options,
+            show_progress=show_progress,
+        )
+    raise ValueError(f"evaluate_files runs the streaming and dask engines, not {engine!r}")
