@@ -54,3 +54,28 @@ def test_overlap_peer_vector(case):
     assert peer_close(got, case), (got, case["expected"])
     # in float64 we reproduce the exact formula: agree with the float64 recomputation
     np.testing.assert_allclose(got, case["recomputed_float64"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", CTC_CASES, ids=lambda c: c["id"])
+def test_ctc_peer_vector(case):
+    # keras.losses.CTC: y_pred (batch, T, K) logits (log-softmax applied inside), y_true
+    # (batch, T) labels padded with 0; in long format one row per time step, the batch
+    # index as the sequence id. The keras profile reads the first count_nonzero entries
+    # as the label and averages over sequences.
+    y_true = np.asarray(case["y_true"], dtype=float)
+    y_pred = np.asarray(case["y_pred"], dtype=float)
+    batch, steps, k = y_pred.shape
+    assert y_true.shape == (batch, steps)
+    assert case["params"] == {"blank_index": 0}
+    assert case["reduction"] == "sum_over_batch_size"
+    got = losscli.loss(
+        "ctc",
+        y_true.reshape(-1),
+        y_pred.reshape(-1, k),
+        groups=np.repeat(np.arange(batch), steps),
+        convention="keras",
+        from_logits=True,
+        blank=0,
+    )
+    assert peer_close(got, case), (got, case["expected"])
+    np.testing.assert_allclose(got, case["recomputed_float64"], rtol=1e-12)
