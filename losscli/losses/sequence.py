@@ -183,7 +183,8 @@ def sequence_ce_partial(
     n = loss.shape[0]
     s = np.ones(n) if weights is None else weights
     # padding tokens (s = 0) contribute exactly 0, even when their loss is inf
-    weighted = np.where(s > 0, s * loss, 0.0)
+    with np.errstate(invalid="ignore"):
+        weighted = np.where(s > 0, s * loss, 0.0)
     denominator = s * token_weight
     state: State = {
         "sum": float(weighted.sum()),
