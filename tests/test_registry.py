@@ -64,7 +64,9 @@ def test_aliases_resolve_case_and_dash_insensitively():
 
 
 def test_unknown_loss_suggests_the_nearest_name():
-    with pytest.raises(ParameterError, match=r"unknown loss 'msee'; did you mean mse\?"):
+    with pytest.raises(
+        ParameterError, match=r"unknown loss .msee.; did you mean mse, msle, rmse\?"
+    ):
         registry.get("msee")
 
 
