@@ -671,7 +671,7 @@ def activation_warnings(
             "predictions lie outside [0, 1]: they are logits, so use the from-logits form "
             "(--from-logits)"
         )
-    if task == "regression" and shape.kind != "logits" and target_range is not None:
+    if task == "regression" and shape.kind in ("sigmoid", "softmax") and target_range is not None:
         low, high = target_range
         if low < 0.0 or high > 1.0:
             warnings.append(
