@@ -24,13 +24,18 @@ two models scored on the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from losscli.errors import ParameterError, ShapeError
+
+if TYPE_CHECKING:
+    from losscli.conventions import Convention
+    from losscli.registry import LossSpec
 
 #: Replicates when the user does not say: 2000 keeps the Monte-Carlo error of a 95 %
 #: percentile endpoint small (Efron & Tibshirani 1993, §19.3 suggest ≥ 1000).
@@ -92,26 +97,25 @@ def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _as_units(columns: np.ndarray, groups: Any | None) -> tuple[np.ndarray, str]:
-    """Rows, or the per-group sums of the columns when ``groups`` is given."""
-    if groups is None:
-        return columns, "rows"
-    groups = np.asarray(groups)
-    if groups.shape != (columns.shape[0],):
-        raise ShapeError(
-            f"groups has shape {groups.shape}; expected ({columns.shape[0]},) like the values"
-        )
-    _, codes = np.unique(groups, return_inverse=True)
-    codes = codes.reshape(-1)
-    count = int(codes.max()) + 1
-    sums = np.stack(
-        [
-            np.bincount(codes, weights=columns[:, j], minlength=count)
-            for j in range(columns.shape[1])
-        ],
-        axis=1,
-    )
-    return sums, "groups"
+def index_batches(
+    units: int,
+    n_resamples: int,
+    rng: np.random.Generator,
+    *,
+    max_batch_elements: int = MAX_BATCH_ELEMENTS,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, indices)`` batches of a ``(n_resamples, units)`` bootstrap index matrix.
+
+    The batch size depends only on ``units`` and the memory bound, and NumPy draws the
+    integers in order, so two calls with equal seeds give the same matrix whatever
+    the batching: this is what pairs two models' replicates.
+    """
+    batch = max(1, min(n_resamples, max_batch_elements // max(units, 1)))
+    start = 0
+    while start < n_resamples:
+        size = min(batch, n_resamples - start)
+        yield start, rng.integers(0, units, size=(size, units))
+        start += size
 
 
 def resample_sums(
@@ -133,16 +137,34 @@ def resample_sums(
         (B, k) array: row b is Σ over the units drawn in replicate b.
     """
     units, k = columns.shape
-    batch = max(1, min(n_resamples, max_batch_elements // max(units, 1)))
     sums = np.empty((n_resamples, k))
-    start = 0
-    while start < n_resamples:
-        size = min(batch, n_resamples - start)
-        index = rng.integers(0, units, size=(size, units))
-        for j in range(k):  # one gathered (size, units) matrix at a time bounds memory
-            sums[start : start + size, j] = np.take(columns[:, j], index).sum(axis=1)
-        start += size
+    for start, index in index_batches(
+        units, n_resamples, rng, max_batch_elements=max_batch_elements
+    ):
+        for j in range(k):  # one gathered (batch, units) matrix at a time bounds memory
+            sums[start : start + index.shape[0], j] = np.take(columns[:, j], index).sum(axis=1)
     return sums
+
+
+def _group_sums(columns: np.ndarray, groups: Any) -> np.ndarray:
+    """The per-group sums of ``columns`` (groups in sorted id order)."""
+    groups = np.asarray(groups)
+    if groups.ndim == 2 and groups.shape[1] == 1:
+        groups = groups[:, 0]
+    if groups.shape != (columns.shape[0],):
+        raise ShapeError(
+            f"groups has shape {groups.shape}; expected ({columns.shape[0]},) like the values"
+        )
+    _, codes = np.unique(groups, return_inverse=True)
+    codes = codes.reshape(-1)
+    count = int(codes.max()) + 1
+    return np.stack(
+        [
+            np.bincount(codes, weights=columns[:, j], minlength=count)
+            for j in range(columns.shape[1])
+        ],
+        axis=1,
+    )
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -150,27 +172,6 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     out = np.full(numerator.shape, np.nan)
     np.divide(numerator, denominator, out=out, where=denominator != 0)
     return out
-
-
-def _columns(values: Any, weights: Any | None, denominator: str) -> tuple[np.ndarray, np.ndarray]:
-    values = np.asarray(values, dtype=np.float64).reshape(-1)
-    if values.size == 0:
-        raise ShapeError("a bootstrap interval needs at least one value")
-    if not np.isfinite(values).all():
-        raise ShapeError("bootstrap values must be finite")
-    if weights is None:
-        w = np.ones_like(values)
-    else:
-        w = np.asarray(weights, dtype=np.float64).reshape(-1)
-        if w.shape != values.shape:
-            raise ShapeError(f"weights have shape {w.shape}; expected {values.shape}")
-    if denominator == "weights":
-        den = w
-    elif denominator == "elements":
-        den = np.ones_like(values)
-    else:
-        raise ParameterError(f"denominator must be 'weights' or 'elements', got {denominator!r}")
-    return np.column_stack([w * values, den]), values
 
 
 def _percentiles(replicates: np.ndarray, level: float) -> tuple[float, float]:
@@ -182,32 +183,317 @@ def _percentiles(replicates: np.ndarray, level: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
+# --- what a loss is made of: terms that can be resampled ------------------------------
+
+
+class Terms:
+    """A loss as resampling units: ``estimate`` and ``replicates(n, seed)``."""
+
+    estimate: float
+    units: int
+    unit: str
+
+    def replicates(self, n_resamples: int, seed: int | None) -> np.ndarray:
+        raise NotImplementedError
+
+
+class RatioTerms(Terms):
+    """``transform(Σ numerator / Σ denominator)`` over resampled units (vectorised).
+
+    Every mean loss is this with numerator w·l and denominator w (or 1 under the
+    ``elements`` convention); RMSE adds ``transform=sqrt``.
+    """
+
+    def __init__(
+        self,
+        numerator: np.ndarray,
+        denominator: np.ndarray,
+        *,
+        groups: Any | None = None,
+        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        columns = np.column_stack([numerator, denominator]).astype(np.float64)
+        if columns.shape[0] == 0:
+            raise ShapeError("a bootstrap interval needs at least one value")
+        if not np.isfinite(columns).all():
+            raise ShapeError("bootstrap values must be finite")
+        self.unit = "rows" if groups is None else "groups"
+        self.columns = columns if groups is None else _group_sums(columns, groups)
+        self.units = self.columns.shape[0]
+        self.transform = transform or _identity
+        total = self.columns.sum(axis=0)
+        if total[1] == 0:
+            raise ShapeError("the weights sum to zero")
+        self.estimate = float(self.transform(np.asarray(total[0] / total[1])))
+
+    def replicates(self, n_resamples: int, seed: int | None) -> np.ndarray:
+        sums = resample_sums(self.columns, n_resamples, make_rng(seed))
+        with np.errstate(invalid="ignore"):
+            return np.asarray(self.transform(_ratio(sums[:, 0], sums[:, 1])), dtype=np.float64)
+
+
 def _identity(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def bootstrap_replicates(
-    values: Any,
-    weights: Any | None = None,
+def _flatten(state: Mapping[str, Any], keys: Sequence[str]) -> np.ndarray:
+    return np.concatenate([np.asarray(state[k], dtype=np.float64).reshape(-1) for k in keys])
+
+
+class StateTerms(Terms):
+    """A loss whose value is ``finish(state)`` of a non-linear state (Dice per image,
+    CTC, sequence CE, class-weighted CE): each replicate builds the state of the
+    resampled units and calls the library's own ``finish``.
+
+    ``unit_states`` are the per-unit states (dicts of numbers or arrays). The
+    replicate state sums them key by key; with ``table=True`` it also carries the
+    drawn units as its per-group table (each draw a separate group, so an image
+    drawn twice counts twice).
+    """
+
+    def __init__(
+        self,
+        unit_states: Sequence[Mapping[str, Any]],
+        finish: Callable[[dict[str, Any]], float],
+        *,
+        estimate: float,
+        unit: str,
+        table: bool,
+        summed_keys: Sequence[str],
+    ) -> None:
+        if not unit_states:
+            raise ShapeError("a bootstrap interval needs at least one group")
+        self.unit_states = list(unit_states)
+        self.finish = finish
+        self.estimate = float(estimate)
+        self.units = len(self.unit_states)
+        self.unit = unit
+        self.table = table
+        self.keys = list(summed_keys)
+        first = self.unit_states[0]
+        self.shapes = [np.shape(first[k]) for k in self.keys]
+        self.matrix = (
+            np.stack([_flatten(s, self.keys) for s in self.unit_states])
+            if self.keys
+            else np.zeros((self.units, 0))
+        )
+
+    def _state(self, sums: np.ndarray, drawn: np.ndarray) -> dict[str, Any]:
+        state: dict[str, Any] = {}
+        offset = 0
+        for key, shape in zip(self.keys, self.shapes, strict=True):
+            size = int(np.prod(shape)) if shape else 1
+            chunk = sums[offset : offset + size]
+            state[key] = float(chunk[0]) if not shape else chunk.reshape(shape)
+            offset += size
+        if self.table:
+            state["groups"] = {j: self.unit_states[i] for j, i in enumerate(drawn.tolist())}
+        return state
+
+    def replicates(self, n_resamples: int, seed: int | None) -> np.ndarray:
+        from losscli.errors import LossCliError
+
+        out = np.full(n_resamples, np.nan)
+        for start, index in index_batches(self.units, n_resamples, make_rng(seed)):
+            sums = (
+                np.take(self.matrix, index, axis=0).sum(axis=1)
+                if self.keys
+                else np.zeros((index.shape[0], 0))
+            )
+            for b in range(index.shape[0]):  # a Python finish per replicate: O(B · units)
+                try:
+                    out[start + b] = self.finish(self._state(sums[b], index[b]))
+                except LossCliError:  # e.g. a replicate whose weights sum to zero
+                    continue
+        return out
+
+
+def _rows(array: Any, rows: np.ndarray) -> Any:
+    return None if array is None else np.asarray(array)[rows]
+
+
+def loss_terms(
+    name: str | LossSpec,
+    y_true: Any,
+    y_pred: Any,
     *,
-    groups: Any | None = None,
-    denominator: str = "weights",
-    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    sample_weight: Any = None,
+    groups: Any = None,
+    convention: str | Convention = "losscli",
+    task: str | None = None,
+    **params: Any,
+) -> Terms:
+    """The resampling units of a loss on arrays laid out as for :func:`losscli.loss`.
+
+    Mean losses become :class:`RatioTerms` (rows, or groups when ``groups`` is
+    given); grouped losses (Dice per image, sequence CE, CTC) and losses whose mean
+    has its own denominators (class-weighted cross-entropy) become :class:`StateTerms`
+    over groups (or rows). The estimate always equals the library's value.
+    """
+    from losscli import api, registry
+    from losscli.conventions import get_convention
+    from losscli.losses.base import check_weights
+
+    spec = registry.get(name) if isinstance(name, str) else name
+    spec = spec.for_task(task)
+    resolved = spec.resolve_params(params)
+    conv = get_convention(convention)
+    value = api.loss(
+        spec,
+        y_true,
+        y_pred,
+        sample_weight=sample_weight,
+        groups=groups,
+        convention=conv,
+        **resolved,
+    )
+    n = np.shape(y_true)[0]
+    weights = check_weights(sample_weight, n)
+    if spec.per_sample is not None and not spec.grouped:
+        losses = np.asarray(spec.per_sample(y_true, y_pred, convention=conv, **resolved))
+        w = np.ones(n) if weights is None else weights
+        numerator = np.where(w > 0, w * losses, 0.0)  # a zero weight silences an inf
+        denominator = w if conv.weighted_mean == "weights" else np.ones(n)
+        transform = None
+        if spec.transform is not None:
+            transform = np.vectorize(spec.transform, otypes=[np.float64])
+        terms = RatioTerms(numerator, denominator, groups=groups, transform=transform)
+        if math.isclose(terms.estimate, value, rel_tol=1e-9, abs_tol=1e-12):
+            return terms
+        # class weights or ignored classes: the mean has its own denominators
+
+    def finish(state: dict[str, Any]) -> float:
+        # the library's own finish: the custom one, or the mean-state one (api.finish)
+        return float(api.finish(spec, state, convention=conv, **resolved))
+
+    def partial(rows: np.ndarray | None, unit_groups: Any) -> dict[str, Any]:
+        if rows is None:
+            return api.partial(
+                spec,
+                y_true,
+                y_pred,
+                sample_weight=weights,
+                groups=unit_groups,
+                convention=conv,
+                **resolved,
+            )
+        return api.partial(
+            spec,
+            _rows(y_true, rows),
+            _rows(y_pred, rows),
+            sample_weight=_rows(weights, rows),
+            groups=unit_groups,
+            convention=conv,
+            **resolved,
+        )
+
+    if groups is not None:
+        whole = partial(None, groups)
+        table = whole.get("groups")
+        top = [k for k in whole if k != "groups"]
+        if isinstance(table, Mapping) and len(table) > 1:
+            from losscli.losses.segmentation import sorted_keys
+
+            entries = [table[g] for g in sorted_keys(table)]
+            # Dice per image, CTC: the loss is the plain mean of per-group values, which
+            # resampling does not change: resample those values, vectorised.
+            per_group = np.asarray(
+                spec.finish(whole, reduction="none", convention=conv, **resolved),
+                dtype=np.float64,
+            ).reshape(-1)
+            if per_group.shape[0] == len(entries) and np.isfinite(per_group).all():
+                terms = RatioTerms(per_group, np.ones(len(entries)))
+                if math.isclose(terms.estimate, value, rel_tol=1e-9, abs_tol=1e-12):
+                    terms.unit = "groups"
+                    return terms
+            if all(k in entries[0] for k in top):
+                return StateTerms(
+                    entries, finish, estimate=value, unit="groups", table=True, summed_keys=top
+                )
+        # one state per group (global pooling): a loop over groups, each vectorised inside
+        ids = np.asarray(groups)
+        ids = ids[:, 0] if ids.ndim == 2 else ids
+        _, codes = np.unique(ids, return_inverse=True)
+        codes = codes.reshape(-1)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        states = [partial(rows, None) for rows in np.split(order, bounds)]
+        keys = [k for k in states[0] if k != "groups"]
+        if "groups" in states[0]:
+            raise ShapeError(f"{spec.name}: no bootstrap for this state layout")
+        return StateTerms(
+            states, finish, estimate=value, unit="groups", table=False, summed_keys=keys
+        )
+    if spec.grouped:
+        raise ShapeError(
+            f"{spec.name}: the whole input is one group; a bootstrap interval needs several "
+            "(give the image or sequence ids with --group)"
+        )
+    # one state per row (class-weighted cross-entropy): a Python loop over rows
+    states = [partial(np.array([i]), None) for i in range(n)]
+    keys = [k for k in states[0] if not isinstance(states[0][k], Mapping)]
+    return StateTerms(states, finish, estimate=value, unit="rows", table=False, summed_keys=keys)
+
+
+# --- intervals ------------------------------------------------------------------------
+
+
+def _int_seed(seed: int | np.random.Generator | None) -> int:
+    """One integer seed, so that two Terms can draw the same index matrix."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63 - 1))
+    if seed is None:
+        return int(np.random.default_rng().integers(0, 2**63 - 1))
+    return int(seed)
+
+
+def interval_of(
+    terms: Terms,
+    *,
+    level: float = DEFAULT_LEVEL,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int | np.random.Generator | None = None,
-) -> tuple[np.ndarray, float, int, str]:
-    """The replicates of ``transform(Σ w·l / Σ den)``, the estimate, the unit count and kind."""
+) -> Interval:
+    """The percentile bootstrap interval of ``terms``' statistic."""
+    level = check_level(level)
     n_resamples = check_resamples(n_resamples)
-    transform = transform or _identity
-    columns, _ = _columns(values, weights, denominator)
-    units, unit = _as_units(columns, groups)
-    total = units.sum(axis=0)
-    if total[1] == 0:
-        raise ShapeError("the weights sum to zero")
-    estimate = float(transform(np.asarray(total[0] / total[1])))
-    sums = resample_sums(units, n_resamples, make_rng(seed))
-    replicates = transform(_ratio(sums[:, 0], sums[:, 1]))
-    return replicates, estimate, units.shape[0], unit
+    replicates = terms.replicates(n_resamples, _int_seed(seed))
+    low, high = _percentiles(replicates, level)
+    return Interval(level, low, high, terms.estimate, n_resamples, terms.units, terms.unit)
+
+
+def loss_interval(
+    name: str | LossSpec,
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sample_weight: Any = None,
+    groups: Any = None,
+    convention: str | Convention = "losscli",
+    task: str | None = None,
+    level: float = DEFAULT_LEVEL,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int | np.random.Generator | None = None,
+    **params: Any,
+) -> Interval:
+    """Bootstrap interval of loss ``name`` on the arrays ``compute`` evaluates.
+
+    Example:
+        >>> interval = loss_interval("mse", [0.0, 1.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0], seed=0)
+        >>> interval.estimate, interval.unit
+        (3.5, 'rows')
+    """
+    terms = loss_terms(
+        name,
+        y_true,
+        y_pred,
+        sample_weight=sample_weight,
+        groups=groups,
+        convention=convention,
+        task=task,
+        **params,
+    )
+    return interval_of(terms, level=level, n_resamples=n_resamples, seed=seed)
 
 
 def bootstrap_interval(
@@ -221,7 +507,7 @@ def bootstrap_interval(
     denominator: str = "weights",
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Interval:
-    """Percentile bootstrap interval of a (weighted) mean loss.
+    """Percentile bootstrap interval of a (weighted) mean of per-sample values.
 
     The statistic is ``transform(Σ_i w_i·l_i / Σ_i d_i)`` with ``d_i = w_i``
     (``denominator="weights"``, the losscli/scikit-learn/PyTorch mean) or ``d_i = 1``
@@ -248,18 +534,33 @@ def bootstrap_interval(
         >>> 1.0 <= interval.low < 2.5 < interval.high <= 4.0
         True
     """
-    level = check_level(level)
-    replicates, estimate, units, unit = bootstrap_replicates(
-        values,
-        weights,
-        groups=groups,
-        denominator=denominator,
-        transform=transform,
-        n_resamples=n_resamples,
-        seed=seed,
-    )
-    low, high = _percentiles(replicates, level)
-    return Interval(level, low, high, estimate, check_resamples(n_resamples), units, unit)
+    terms = _ratio_terms(values, weights, groups, denominator, transform)
+    return interval_of(terms, level=level, n_resamples=n_resamples, seed=seed)
+
+
+def _ratio_terms(
+    values: Any,
+    weights: Any | None,
+    groups: Any | None,
+    denominator: str,
+    transform: Callable[[np.ndarray], np.ndarray] | None,
+) -> RatioTerms:
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.size == 0:
+        raise ShapeError("a bootstrap interval needs at least one value")
+    if weights is None:
+        w = np.ones_like(values)
+    else:
+        w = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if w.shape != values.shape:
+            raise ShapeError(f"weights have shape {w.shape}; expected {values.shape}")
+    if denominator == "weights":
+        den = w
+    elif denominator == "elements":
+        den = np.ones_like(values)
+    else:
+        raise ParameterError(f"denominator must be 'weights' or 'elements', got {denominator!r}")
+    return RatioTerms(w * values, den, groups=groups, transform=transform)
 
 
 @dataclass(frozen=True)
@@ -275,6 +576,32 @@ class PairedDifference:
         return self.interval.estimate
 
 
+def paired_interval(
+    baseline: Terms,
+    candidate: Terms,
+    *,
+    level: float = DEFAULT_LEVEL,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int | np.random.Generator | None = None,
+) -> PairedDifference:
+    """Paired bootstrap of ``candidate − baseline``: both resampled with the same indices."""
+    level = check_level(level)
+    n_resamples = check_resamples(n_resamples)
+    if baseline.units != candidate.units or baseline.unit != candidate.unit:
+        raise ShapeError(
+            f"the two models have {baseline.units} and {candidate.units} {baseline.unit}; "
+            "a paired comparison needs the same rows"
+        )
+    shared = _int_seed(seed)  # the same seed draws the same index matrix for both
+    differences = candidate.replicates(n_resamples, shared) - baseline.replicates(
+        n_resamples, shared
+    )
+    low, high = _percentiles(differences, level)
+    estimate = candidate.estimate - baseline.estimate
+    interval = Interval(level, low, high, estimate, n_resamples, baseline.units, baseline.unit)
+    return PairedDifference(baseline.estimate, candidate.estimate, interval)
+
+
 def paired_difference(
     baseline_values: Any,
     candidate_values: Any,
@@ -287,7 +614,7 @@ def paired_difference(
     denominator: str = "weights",
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> PairedDifference:
-    """Paired percentile bootstrap of the difference between two models' losses.
+    """Paired percentile bootstrap of the difference between two models' mean losses.
 
     Both models' per-sample values are resampled with the same indices, so the
     interval reflects the variation of the difference on the rows both were scored
@@ -310,28 +637,6 @@ def paired_difference(
         >>> round(result.interval.low, 12), round(result.interval.high, 12)
         (1.0, 1.0)
     """
-    level = check_level(level)
-    n_resamples = check_resamples(n_resamples)
-    transform = transform or _identity
-    base_columns, _ = _columns(baseline_values, weights, denominator)
-    cand_columns, _ = _columns(candidate_values, weights, denominator)
-    if base_columns.shape != cand_columns.shape:
-        raise ShapeError(
-            f"the two models have {base_columns.shape[0]} and {cand_columns.shape[0]} values; "
-            "a paired comparison needs the same rows"
-        )
-    # Column 1 (the denominator) is the same for both models: keep it once.
-    columns = np.column_stack([base_columns[:, 0], cand_columns[:, 0], base_columns[:, 1]])
-    units, unit = _as_units(columns, groups)
-    total = units.sum(axis=0)
-    if total[2] == 0:
-        raise ShapeError("the weights sum to zero")
-    baseline = float(transform(np.asarray(total[0] / total[2])))
-    candidate = float(transform(np.asarray(total[1] / total[2])))
-    sums = resample_sums(units, n_resamples, make_rng(seed))
-    differences = transform(_ratio(sums[:, 1], sums[:, 2])) - transform(
-        _ratio(sums[:, 0], sums[:, 2])
-    )
-    low, high = _percentiles(differences, level)
-    interval = Interval(level, low, high, candidate - baseline, n_resamples, units.shape[0], unit)
-    return PairedDifference(baseline, candidate, interval)
+    base = _ratio_terms(baseline_values, weights, groups, denominator, transform)
+    cand = _ratio_terms(candidate_values, weights, groups, denominator, transform)
+    return paired_interval(base, cand, level=level, n_resamples=n_resamples, seed=seed)

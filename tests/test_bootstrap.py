@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import losscli
 from losscli.bootstrap import (
     bootstrap_interval,
+    interval_of,
+    loss_interval,
+    loss_terms,
     paired_difference,
     resample_sums,
 )
@@ -178,3 +182,117 @@ def test_bad_arguments_are_user_errors(kwargs, error, text):
 def test_paired_needs_the_same_rows():
     with pytest.raises(ShapeError, match="same rows"):
         paired_difference([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+# --- intervals of the library's losses (loss_terms) -----------------------------------
+
+
+def _hand_quantiles(replicates: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    low, high = np.quantile(replicates, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def _segmentation(seed: int = 0, images: int = 30, pixels: int = 40):
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(images), pixels)
+    truth = (rng.random(images * pixels) < 0.3).astype(float)
+    pred = np.clip(0.7 * truth + 0.3 * rng.random(images * pixels), 0.0, 1.0)
+    return truth, pred, groups
+
+
+def test_dice_per_image_resamples_images_with_hand_computed_scores():
+    truth, pred, groups = _segmentation()
+    inter = np.bincount(groups, weights=truth * pred)
+    total = np.bincount(groups, weights=truth) + np.bincount(groups, weights=pred)
+    per_image = 1.0 - (2.0 * inter + 1.0) / (total + 1.0)  # smooth = 1 (losscli profile)
+    got = loss_interval("dice", truth, pred, groups=groups, seed=4, n_resamples=400)
+    index = np.random.default_rng(4).integers(0, 30, size=(400, 30))
+    expected = _hand_quantiles(per_image[index].mean(axis=1))
+    assert got.unit == "groups" and got.units == 30
+    assert got.estimate == pytest.approx(per_image.mean(), rel=1e-12)
+    assert (got.low, got.high) == pytest.approx(expected, rel=1e-12)
+
+
+def test_dice_global_pooling_rebuilds_the_pooled_ratio_per_replicate():
+    truth, pred, groups = _segmentation(1)
+    inter = np.bincount(groups, weights=truth * pred)
+    total = np.bincount(groups, weights=truth) + np.bincount(groups, weights=pred)
+    got = loss_interval(
+        "dice", truth, pred, groups=groups, pooling="global", seed=2, n_resamples=300
+    )
+    index = np.random.default_rng(2).integers(0, 30, size=(300, 30))
+    replicates = 1.0 - (2.0 * inter[index].sum(1) + 1.0) / (total[index].sum(1) + 1.0)
+    assert got.estimate == pytest.approx(
+        losscli.loss("dice", truth, pred, groups=groups, pooling="global"), rel=1e-12
+    )
+    assert (got.low, got.high) == pytest.approx(_hand_quantiles(replicates), rel=1e-12)
+
+
+def test_class_weighted_cross_entropy_uses_its_own_denominators():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, size=300)
+    probabilities = rng.dirichlet(np.ones(3), size=300)
+    class_weights = np.array([1.0, 2.0, 5.0])
+    nll = -np.log(probabilities[np.arange(300), labels])
+    omega = class_weights[labels]
+    got = loss_interval(
+        "sparse_cce",
+        labels,
+        probabilities,
+        class_weights=tuple(class_weights),
+        seed=6,
+        n_resamples=200,
+    )
+    index = np.random.default_rng(6).integers(0, 300, size=(200, 300))
+    replicates = (omega * nll)[index].sum(1) / omega[index].sum(1)
+    assert got.estimate == pytest.approx((omega * nll).sum() / omega.sum(), rel=1e-12)
+    assert (got.low, got.high) == pytest.approx(_hand_quantiles(replicates), rel=1e-12)
+
+
+def test_sequence_ce_resamples_sequences_and_pools_tokens():
+    rng = np.random.default_rng(8)
+    groups = np.repeat(np.arange(25), 12)
+    tokens = rng.integers(0, 4, size=300)
+    probabilities = rng.dirichlet(np.ones(4), size=300)
+    mask = (rng.random(300) < 0.75).astype(float)
+    nll = -np.log(probabilities[np.arange(300), tokens])
+    sums = np.bincount(groups, weights=mask * nll)
+    counts = np.bincount(groups, weights=mask)
+    got = loss_interval(
+        "sequence_ce",
+        tokens,
+        probabilities,
+        sample_weight=mask,
+        groups=groups,
+        seed=5,
+        n_resamples=300,
+    )
+    index = np.random.default_rng(5).integers(0, 25, size=(300, 25))
+    assert got.estimate == pytest.approx(sums.sum() / counts.sum(), rel=1e-12)
+    expected = _hand_quantiles(sums[index].sum(1) / counts[index].sum(1))
+    assert (got.low, got.high) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "convention", "kwargs"),
+    [
+        ("mse", "keras", {"sample_weight": np.linspace(0.0, 2.0, 50)}),
+        ("rmse", "losscli", {}),
+        ("huber", "losscli", {"delta": 0.5}),
+        ("mae", "sklearn", {"sample_weight": np.linspace(1.0, 3.0, 50)}),
+    ],
+)
+def test_estimate_is_the_library_value(name, convention, kwargs):
+    rng = np.random.default_rng(0)
+    truth, pred = rng.normal(size=50), rng.normal(size=50)
+    terms = loss_terms(name, truth, pred, convention=convention, **kwargs)
+    expected = losscli.loss(name, truth, pred, convention=convention, **kwargs)
+    assert terms.estimate == pytest.approx(expected, rel=1e-12)
+    interval = interval_of(terms, seed=0, n_resamples=200)
+    assert interval.low < expected < interval.high
+
+
+def test_a_grouped_loss_on_one_group_is_a_user_error():
+    truth, pred, _ = _segmentation()
+    with pytest.raises(ShapeError, match="--group"):
+        loss_terms("dice", truth, pred)
