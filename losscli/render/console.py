@@ -57,4 +57,5 @@ def stdout_is_terminal() -> bool:
 
 def warn(message: str) -> None:
     """A one-line warning on stderr."""
-    stderr_console().print(Text.assemble(("warning: ", "yellow"), clean(message)))
+    # soft_wrap: a warning stays one line (greppable) whatever the terminal width.
+    stderr_console().print(Text.assemble(("warning: ", "yellow"), clean(message)), soft_wrap=True)
