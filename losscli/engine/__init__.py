@@ -89,47 +89,68 @@ def evaluate_files(
     requests: Sequence[Any],
     *,
     convention: Any = "losscli",
-    task: str | None = None,
     engine: str = "streaming",
     chunk_rows: int | None = None,
     scheduler: str | None = None,
     read_options: dict[str, Any] | None = None,
+    per_output: bool = False,
+    by_slice: bool = False,
     show_progress: bool | None = None,
 ) -> Any:
-    """The merged :class:`~losscli.engine.states.Piece` of ``requests`` over ``paths``.
+    """Every request over all rows of ``paths``, as a ``losscli.evaluation.Evaluation``.
 
-    ``engine`` is ``streaming`` or ``dask`` (the ``memory`` engine is the caller's
-    own in-memory path). Finish the piece with
-    :func:`losscli.engine.states.finish_piece` (or ``losscli.api.finish`` per loss).
+    The same result as ``losscli.evaluation.evaluate`` on the concatenated rows (up to the
+    rounding of the sums), computed chunk by chunk (``streaming``) or one Dask task per
+    file (``dask``); the ``memory`` engine is the caller's own in-memory path.
+
+    Args:
+        paths: the input files, globs already expanded (``losscli.io.expand_paths``); each
+            file holds targets and predictions (the one-file form).
+        plan: the ``losscli.layout.LayoutPlan`` decided once (from the first file's head).
+        requests: ``losscli.evaluation.LossRequest`` objects.
+        convention: a convention name or object.
+        engine: ``streaming`` or ``dask``.
+        chunk_rows: rows per chunk (default: ~16 MiB of float64 values per chunk).
+        scheduler: a Dask scheduler address (``tcp://host:8786``); dask engine only.
+        read_options: ``iter_tables`` options (``delimiter``, ``has_header``, ``encoding``).
+        per_output, by_slice: as for ``losscli.evaluation.partial_states``.
+        show_progress: force the progress bar on/off (default: on a terminal, after 1 s).
+
+    Raises:
+        ParameterError: a bad ``chunk_rows`` or engine; DaskMissing without Dask.
+        InputError: from the readers and the layout (file, line, column named).
     """
+    from losscli.engine.states import LossStates
+
     if chunk_rows is not None and chunk_rows < 1:
         from losscli.errors import ParameterError
 
         raise ParameterError(f"--chunk-rows must be a positive number of rows, got {chunk_rows}")
+    chunk_state = LossStates(
+        requests, convention=convention, per_output=per_output, by_slice=by_slice
+    )
     if engine == "dask":
         from losscli.engine.dask_engine import dask_evaluate
 
-        return dask_evaluate(
+        piece = dask_evaluate(
             paths,
             plan,
-            requests,
-            convention=convention,
-            task=task,
+            chunk_state,
             chunk_rows=chunk_rows,
             scheduler=scheduler,
             read_options=read_options,
         )
-    if engine == "streaming":
+    elif engine == "streaming":
         from losscli.engine.streaming import stream_evaluate
 
-        return stream_evaluate(
+        piece = stream_evaluate(
             paths,
             plan,
-            requests,
-            convention=convention,
-            task=task,
+            chunk_state,
             chunk_rows=chunk_rows,
             read_options=read_options,
             show_progress=show_progress,
         )
-    raise ValueError(f"evaluate_files runs the streaming and dask engines, not {engine!r}")
+    else:
+        raise ValueError(f"evaluate_files runs the streaming and dask engines, not {engine!r}")
+    return chunk_state.finish(piece, plan)

@@ -23,10 +23,11 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from losscli.engine.states import Piece, merge_pieces
+from losscli.engine.streaming import raise_no_rows
 from losscli.errors import LossCliError
 
 #: The command that installs the optional Dask dependencies.
@@ -58,9 +59,7 @@ def import_dask() -> tuple[Any, Any]:
 def file_piece(
     path: str,
     plan: Any,
-    requests: Sequence[Any],
-    convention: Any,
-    task: str | None,
+    chunk_state: Callable[[Any], Any],
     chunk_rows: int | None,
     read_options: dict[str, Any] | None,
     reader: Any = None,
@@ -72,9 +71,7 @@ def file_piece(
     for piece in iter_chunk_pieces(
         [path],
         plan,
-        requests,
-        convention=convention,
-        task=task,
+        chunk_state,
         chunk_rows=chunk_rows,
         read_options=read_options,
         reader=reader,
@@ -91,10 +88,8 @@ def merge_group(*pieces: Piece) -> Piece:
 def build_graph(
     paths: Sequence[str],
     plan: Any,
-    requests: Sequence[Any],
+    chunk_state: Callable[[Any], Any],
     *,
-    convention: Any = "losscli",
-    task: str | None = None,
     chunk_rows: int | None = None,
     read_options: dict[str, Any] | None = None,
     reader: Any = None,
@@ -102,17 +97,13 @@ def build_graph(
     """A ``dask.delayed`` object computing the merged :class:`Piece` of ``paths``."""
     dask, _ = import_dask()
     delayed = dask.delayed
-    # Named conventions travel as their names: small to ship, resolved on the worker.
-    convention_arg = getattr(convention, "name", convention)
     # Keys unique per run: a scheduler shared by several runs must not mix their tasks.
     token = uuid.uuid4().hex[:12]
     layer = [
         delayed(file_piece, pure=False)(
             path,
             plan,
-            list(requests),
-            convention_arg,
-            task,
+            chunk_state,
             chunk_rows,
             read_options,
             reader,
@@ -144,10 +135,8 @@ def local_cluster_size() -> int:
 def dask_evaluate(
     paths: Sequence[str],
     plan: Any,
-    requests: Sequence[Any],
+    chunk_state: Callable[[Any], Any],
     *,
-    convention: Any = "losscli",
-    task: str | None = None,
     chunk_rows: int | None = None,
     scheduler: str | None = None,
     read_options: dict[str, Any] | None = None,
@@ -158,8 +147,9 @@ def dask_evaluate(
 
     Args:
         paths: the input files (one task each).
-        plan, requests, convention, task, chunk_rows, read_options: as for
-            :func:`losscli.engine.streaming.stream_evaluate`.
+        plan, chunk_state, chunk_rows, read_options: as for
+            :func:`losscli.engine.streaming.stream_evaluate`; ``plan`` and
+            ``chunk_state`` are pickled to the workers.
         scheduler: the address of a running scheduler (``tcp://host:8786``); without it,
             a local cluster of :func:`local_cluster_size` worker processes is started
             and shut down afterwards.
@@ -175,9 +165,7 @@ def dask_evaluate(
     graph = build_graph(
         paths,
         plan,
-        requests,
-        convention=convention,
-        task=task,
+        chunk_state,
         chunk_rows=chunk_rows,
         read_options=read_options,
         reader=reader,
@@ -187,10 +175,8 @@ def dask_evaluate(
     else:
         with _client(scheduler) as own_client:
             piece = own_client.compute(graph).result()
-    if piece.n_samples == 0:
-        from losscli.errors import InputError
-
-        raise InputError("no data rows", hint="the file(s) have a header but no rows")
+    if piece.rows == 0:
+        raise_no_rows(paths)
     return piece
 
 

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from losscli.engine.progress import ChunkProgress
-from losscli.engine.states import Piece, chunk_states, merge_pieces
+from losscli.engine.states import Piece, merge_pieces
+from losscli.losses.base import State
 
 #: Float64 values held per chunk: 2 Mi values is 16 MiB of input per chunk, e.g. 1 Mi rows
 #: of a target and a prediction column, or ~190 Ki rows of 1 label + 10 class columns.
@@ -60,10 +61,8 @@ def _default_reader(path: str, *, columns: Sequence[str] | None, chunk_rows: int
 def iter_chunk_pieces(
     paths: Sequence[str],
     plan: Any,
-    requests: Sequence[Any],
+    chunk_state: Callable[[Any], State],
     *,
-    convention: Any = "losscli",
-    task: str | None = None,
     chunk_rows: int | None = None,
     columns: Sequence[str] | None = None,
     read_options: dict[str, Any] | None = None,
@@ -75,14 +74,13 @@ def iter_chunk_pieces(
     Args:
         paths: the files, already expanded from any glob (``losscli.io.expand_paths``).
         plan: the layout plan decided once for the whole input; ``plan.arrays(table)``
-            turns a chunk (a ``losscli.io.Table``) into y_true/y_pred/weights/groups.
-        requests: the losses to evaluate (``LossRequest`` objects or
-            ``(label, name, params)`` tuples).
-        convention, task: passed to ``losscli.api.partial``.
+            turns a chunk (a ``losscli.io.Table``) into the loss arrays (a ``Layout``).
+        chunk_state: the arrays of one chunk -> its mergeable state
+            (:class:`~losscli.engine.states.LossStates` for ``compute``).
         chunk_rows: rows per chunk; by default :func:`default_chunk_rows` of the columns.
         columns: the columns to read (only these are materialised); by default the
             plan's ``columns`` attribute when it has one, else every column.
-        read_options: passed to the reader (delimiter, encoding, header...).
+        read_options: passed to the reader (delimiter, encoding, has_header...).
         reader: ``reader(path, columns=, chunk_rows=, **read_options)`` yielding tables;
             by default ``losscli.io.iter_tables``.
         progress: counts rows and files (and draws the bar on a slow terminal run).
@@ -108,39 +106,35 @@ def iter_chunk_pieces(
                 progress.next_file()
 
     for arrays in whole_groups(chunk_arrays(), max_carry_rows=MAX_CARRY_CHUNKS * chunk_rows):
-        yield chunk_states(arrays, requests, convention=convention, task=task)
+        yield Piece(state=chunk_state(arrays), rows=_arrays_rows(arrays), chunks=1)
 
 
 def stream_evaluate(
     paths: Sequence[str],
     plan: Any,
-    requests: Sequence[Any],
+    chunk_state: Callable[[Any], State],
     *,
-    convention: Any = "losscli",
-    task: str | None = None,
     chunk_rows: int | None = None,
     columns: Sequence[str] | None = None,
     read_options: dict[str, Any] | None = None,
     reader: Callable[..., Iterable[Any]] | None = None,
     show_progress: bool | None = None,
 ) -> Piece:
-    """The merged states of every requested loss over all rows of ``paths``.
+    """The merged state of all rows of ``paths``.
 
     Arguments as :func:`iter_chunk_pieces`; ``show_progress`` forces the progress bar
     on or off (by default: on when stderr is a terminal and the run takes > 1 s).
     The running total is merged chunk by chunk, so memory holds one chunk at a time.
 
     Raises:
-        InputError: a file has no data rows at all (SPEC §6: zero rows is an error).
+        InputError: no data rows in any of the files (SPEC §6: zero rows is an error).
     """
     total = Piece()
     with ChunkProgress(total_files=len(paths), enabled=show_progress) as progress:
         for piece in iter_chunk_pieces(
             paths,
             plan,
-            requests,
-            convention=convention,
-            task=task,
+            chunk_state,
             chunk_rows=chunk_rows,
             columns=columns,
             read_options=read_options,
@@ -148,15 +142,20 @@ def stream_evaluate(
             progress=progress,
         ):
             total = merge_pieces(total, piece)
-    if total.n_samples == 0:
-        from losscli.errors import InputError
-
-        raise InputError(
-            "no data rows",
-            file=paths[0] if len(paths) == 1 else None,
-            hint="the file(s) have a header but no rows",
-        )
+    if total.rows == 0:
+        raise_no_rows(paths)
     return total
+
+
+def raise_no_rows(paths: Sequence[str]) -> None:
+    """The error for an input without a single data row (SPEC §6)."""
+    from losscli.errors import InputError
+
+    raise InputError(
+        "no data rows",
+        file=paths[0] if len(paths) == 1 else None,
+        hint="the file has a header but no rows" if len(paths) == 1 else "every file is empty",
+    )
 
 
 def _row_count(table: Any) -> int:
@@ -164,6 +163,10 @@ def _row_count(table: Any) -> int:
     if n is not None:
         return int(n)
     return len(next(iter(table.columns.values()), ()))
+
+
+def _arrays_rows(arrays: Any) -> int:
+    return len(_get(arrays, "y_true"))
 
 
 # --- whole groups per chunk ----------------------------------------------------------

@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from losscli import api
+
 N_ROWS = 240
 N_CLASSES = 4
 
@@ -110,3 +112,36 @@ def split_rows(data: dict[str, np.ndarray | None], cuts: list[int]) -> list[dict
         {k: (None if v is None else v[a:b]) for k, v in data.items()}
         for a, b in itertools.pairwise(bounds)
     ]
+
+
+class ApiStates:
+    """A chunk-state function over generic arrays: ``losscli.api.partial`` per loss.
+
+    (``compute`` uses :class:`losscli.engine.states.LossStates` over real layouts; these
+    tests drive the engines' chunking and merging with every loss of the registry.)
+    """
+
+    def __init__(self, names: list[str], task: str | None = None, **params) -> None:
+        self.names = names
+        self.task = task
+        self.params = params
+
+    def __call__(self, arrays: SimpleNamespace) -> dict:
+        return {
+            name: api.partial(
+                name,
+                arrays.y_true,
+                arrays.y_pred,
+                sample_weight=arrays.weights,
+                groups=arrays.groups,
+                task=self.task,
+                **self.params.get(name, {}),
+            )
+            for name in self.names
+        }
+
+    def finish(self, state: dict) -> dict[str, float]:
+        return {
+            name: api.finish(name, state[name], task=self.task, **self.params.get(name, {}))
+            for name in self.names
+        }

@@ -10,9 +10,8 @@ import pytest
 
 from losscli import api, registry
 from losscli.engine import dask_engine
-from losscli.engine.states import finish_piece
 from losscli.engine.streaming import stream_evaluate
-from tests.engine.helpers import ArrayPlan, ArrayReader, inputs_for, split_rows
+from tests.engine.helpers import ApiStates, ArrayPlan, ArrayReader, inputs_for, split_rows
 
 pytest.importorskip("distributed")
 
@@ -55,11 +54,11 @@ def test_dask_equals_single_machine(client, name, task):
         cuts = [int(np.searchsorted(groups, groups[c])) for c in cuts]
     paths = ["p0", "p1", "p2", "p3"]
     reader = ArrayReader(dict(zip(paths, split_rows(data, cuts), strict=True)))
-    requests = [(name, name, {})]
+    states = ApiStates([name], task)
     piece = dask_engine.dask_evaluate(
-        paths, ArrayPlan(), requests, task=task, chunk_rows=16, client=client, reader=reader
+        paths, ArrayPlan(), states, chunk_rows=16, client=client, reader=reader
     )
-    got = finish_piece(piece, requests, task=task)[name]
+    got = states.finish(piece.state)[name]
     in_memory = api.loss(
         name,
         data["y_true"],
@@ -68,20 +67,12 @@ def test_dask_equals_single_machine(client, name, task):
         groups=data["groups"],
         task=task,
     )
-    streamed = finish_piece(
+    streamed = states.finish(
         stream_evaluate(
-            paths,
-            ArrayPlan(),
-            requests,
-            task=task,
-            chunk_rows=16,
-            reader=reader,
-            show_progress=False,
-        ),
-        requests,
-        task=task,
+            paths, ArrayPlan(), states, chunk_rows=16, reader=reader, show_progress=False
+        ).state
     )[name]
-    assert piece.n_samples == len(data["y_true"])
+    assert piece.rows == len(data["y_true"])
     assert piece.chunks >= 4
     assert got == pytest.approx(in_memory, rel=1e-12)
     assert got == pytest.approx(streamed, rel=1e-12)
@@ -92,13 +83,14 @@ def test_the_merge_is_a_tree(client):
     cuts = list(range(10, 240, 10))  # 24 files: three levels of fan-in 8
     paths = [f"f{i}" for i in range(len(cuts) + 1)]
     reader = ArrayReader(dict(zip(paths, split_rows(data, cuts), strict=True)))
-    graph = dask_engine.build_graph(paths, ArrayPlan(), [("mse", "mse", {})], reader=reader)
+    states = ApiStates(["mse"])
+    graph = dask_engine.build_graph(paths, ArrayPlan(), states, reader=reader)
     keys = set(graph.dask.keys())
     assert sum(str(k).startswith("losscli-merge-1-") for k in keys) == 3
     assert sum(str(k).startswith("losscli-merge-2-") for k in keys) == 1
     piece = client.compute(graph).result()
     w, d = data["weights"], data["y_pred"] - data["y_true"]
-    assert finish_piece(piece, [("mse", "mse", {})])["mse"] == pytest.approx(
+    assert states.finish(piece.state)["mse"] == pytest.approx(
         np.sum(w * d * d) / np.sum(w), rel=1e-12
     )
 
@@ -113,7 +105,7 @@ def test_dask_not_installed_says_how_to_install(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(dask_engine.DaskMissing) as caught:
-        dask_engine.dask_evaluate(["x.csv"], ArrayPlan(), [("mse", "mse", {})])
+        dask_engine.dask_evaluate(["x.csv"], ArrayPlan(), ApiStates(["mse"]))
     error = caught.value
     assert error.exit_code == 2
     assert "pip install 'losscli[dask]'" in error.one_line()

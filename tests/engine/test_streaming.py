@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from losscli import api, registry
-from losscli.engine.states import finish_piece
 from losscli.engine.streaming import (
     default_chunk_rows,
     join_rows,
@@ -14,7 +13,7 @@ from losscli.engine.streaming import (
     whole_groups,
 )
 from losscli.errors import LossCliError
-from tests.engine.helpers import ArrayPlan, ArrayReader, inputs_for, split_rows
+from tests.engine.helpers import ApiStates, ArrayPlan, ArrayReader, inputs_for, split_rows
 
 RELATIVE = 1e-12
 
@@ -48,18 +47,13 @@ def test_streaming_equals_in_memory_for_every_loss(name, task, chunk_rows):
     data = inputs_for(spec.target, task, loss=name)
     expected = _expected(name, task, data)
     reader = ArrayReader({"data": data})
+    states = ApiStates([name], task)
     piece = stream_evaluate(
-        ["data"],
-        ArrayPlan(),
-        [(name, name, {})],
-        task=task,
-        chunk_rows=chunk_rows,
-        reader=reader,
-        show_progress=False,
+        ["data"], ArrayPlan(), states, chunk_rows=chunk_rows, reader=reader, show_progress=False
     )
-    got = finish_piece(piece, [(name, name, {})], task=task)[name]
+    got = states.finish(piece.state)[name]
     assert len(reader.chunk_sizes) > 1  # really chunked
-    assert piece.n_samples == len(data["y_true"])
+    assert piece.rows == len(data["y_true"])
     assert _close(got, expected), (got, expected)
 
 
@@ -70,38 +64,38 @@ def test_glob_of_files_equals_concatenation(name, task):
     expected = _expected(name, task, data)
     # cuts that fall inside groups too (groups are 5..30 rows long)
     files = dict(zip(["a", "b", "c"], split_rows(data, [53, 170]), strict=True))
+    states = ApiStates([name], task)
     piece = stream_evaluate(
         ["a", "b", "c"],
         ArrayPlan(),
-        [(name, name, {})],
-        task=task,
+        states,
         chunk_rows=40,
         reader=ArrayReader(files),
         show_progress=False,
     )
-    got = finish_piece(piece, [(name, name, {})], task=task)[name]
+    got = states.finish(piece.state)[name]
     assert _close(got, expected), (got, expected)
 
 
 def test_several_losses_with_parameters_in_one_pass():
     data = inputs_for("values", "regression", seed=5)
-    requests = [("mse", "mse", {}), ("huber:delta=0.5", "huber", {"delta": 0.5})]
+    states = ApiStates(["mse", "huber"], huber={"delta": 0.5})
     piece = stream_evaluate(
         ["d"],
         ArrayPlan(),
-        requests,
+        states,
         chunk_rows=11,
         reader=ArrayReader({"d": data}),
         show_progress=False,
     )
-    values = finish_piece(piece, requests)
+    values = states.finish(piece.state)
     # Independent: the textbook formulas on all rows at once.
     w, d = data["weights"], data["y_pred"] - data["y_true"]
     mse = np.sum(w * d**2) / np.sum(w)
     a = np.abs(d)
     huber = np.sum(w * np.where(a <= 0.5, 0.5 * d**2, 0.5 * (a - 0.25))) / np.sum(w)
     assert values["mse"] == pytest.approx(mse, rel=1e-12)
-    assert values["huber:delta=0.5"] == pytest.approx(huber, rel=1e-12)
+    assert values["huber"] == pytest.approx(huber, rel=1e-12)
     assert piece.chunks == 22
 
 
@@ -136,7 +130,7 @@ def test_no_rows_is_an_error():
         stream_evaluate(
             ["e"],
             ArrayPlan(),
-            [("mse", "mse", {})],
+            ApiStates(["mse"]),
             chunk_rows=5,
             reader=ArrayReader({"e": empty}),
             show_progress=False,
