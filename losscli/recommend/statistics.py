@@ -17,6 +17,8 @@ Definitions (checked against ``scipy.stats`` in the tests):
 - modified z: M = 0.6745 (x − median) / MAD, an outlier when |M| > 3.5 (Iglewicz &
   Hoaglin 1993). When MAD = 0 (more than half the values equal) the scale falls back to
   1.253314 × mean absolute deviation from the median (the same convention IBM SPSS uses).
+- ``bulk_skewness``/``bulk_excess_kurtosis``: the same moments over the values with
+  |modified z| <= 3.5 only (the bulk without its flagged outliers).
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ class DistributionEvidence:
     share_outside_inner: float
     share_outside_outer: float
     share_modified_z: float
+    # Skewness and excess kurtosis of the bulk: the values with |modified z| <= 3.5. The
+    # decision reads these (docs/recommend.md): whole-sample moments are dominated by the
+    # very outliers the modified-z share already counts.
+    bulk_skewness: float = 0.0
+    bulk_excess_kurtosis: float = 0.0
     robust_scale: float = 0.0  # 1.4826 × MAD, or 1.253314 × mean absolute deviation if MAD = 0
     mse_share_worst_1pct: float | None = None  # residuals only
     integer_valued: bool = False
@@ -242,6 +249,7 @@ def distribution(
     inner = (q1 - TUKEY_INNER * iqr, q3 + TUKEY_INNER * iqr)
     outer = (q1 - TUKEY_OUTER * iqr, q3 + TUKEY_OUTER * iqr)
     z = modified_z(values)
+    bulk = values[np.abs(z) <= MODIFIED_Z_THRESHOLD]
     return DistributionEvidence(
         on=on,
         n=n,
@@ -261,6 +269,8 @@ def distribution(
         share_outside_inner=float(np.mean((values < inner[0]) | (values > inner[1]))),
         share_outside_outer=float(np.mean((values < outer[0]) | (values > outer[1]))),
         share_modified_z=float(np.mean(np.abs(z) > MODIFIED_Z_THRESHOLD)),
+        bulk_skewness=skewness(bulk) if bulk.size else 0.0,
+        bulk_excess_kurtosis=excess_kurtosis(bulk) if bulk.size else 0.0,
         robust_scale=robust_scale(values),
         mse_share_worst_1pct=worst_share(values**2) if squared_errors else None,
         integer_valued=bool(np.all(values == np.round(values))),

@@ -174,6 +174,8 @@ def _evidence_table(result: RecommendResult) -> Table:
             ("MAD", "mad"),
             ("skewness", "skewness"),
             ("excess kurtosis", "excess_kurtosis"),
+            ("skewness, |mod. z| <= 3.5", "bulk_skewness"),
+            ("excess kurtosis, |mod. z| <= 3.5", "bulk_excess_kurtosis"),
             ("IQR", "iqr"),
         ]
         for name, attr in rows:
