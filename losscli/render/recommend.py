@@ -113,7 +113,12 @@ def histogram_rows(
     return rows
 
 
-def histogram_table(values: np.ndarray, inner, outer, title: str) -> Table:
+def _bar_width(width: int) -> int:
+    """Bars fit the console: the other columns take about 50 characters."""
+    return max(10, min(BAR_WIDTH, width - 50))
+
+
+def histogram_table(values: np.ndarray, inner, outer, title: str, width: int = BAR_WIDTH) -> Table:
     rows = histogram_rows(values, inner, outer)
     most = max(count for _, count, _ in rows) or 1
     table = Table(title=title, show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -123,11 +128,13 @@ def histogram_table(values: np.ndarray, inner, outer, title: str) -> Table:
     table.add_column("fence", style="yellow", no_wrap=True)
     for label, count, mark in rows:
         style = "red" if label.startswith(("<", ">")) else "cyan"
-        table.add_row(label, str(count), Text(bar(count / most), style=style), mark)
+        table.add_row(label, str(count), Text(bar(count / most, width), style=style), mark)
     return table
 
 
-def share_bars(labels: Sequence[object], counts: Sequence[int], total: int, title: str) -> Table:
+def share_bars(
+    labels: Sequence[object], counts: Sequence[int], total: int, title: str, width: int = BAR_WIDTH
+) -> Table:
     """Class (or label) shares as bars; labels come from the data, so shown literally."""
     table = Table(title=title, show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("class", no_wrap=True)
@@ -147,7 +154,7 @@ def share_bars(labels: Sequence[object], counts: Sequence[int], total: int, titl
             literal(_label(label)),
             str(count),
             _pct(count / total) if total else "—",
-            Text(bar(count / top), style=style),
+            Text(bar(count / top, width), style=style),
         )
     return table
 
@@ -225,8 +232,9 @@ def _evidence_table(result: RecommendResult) -> Table:
     return table
 
 
-def table_renderables(result: RecommendResult) -> list[Any]:
-    """Everything the terminal shows, top to bottom."""
+def table_renderables(result: RecommendResult, width: int = 100) -> list[Any]:
+    """Everything the terminal shows, top to bottom (bars sized for ``width`` columns)."""
+    bars = _bar_width(width)
     inference = result.inference
     task = Table.grid(padding=(0, 2))
     task.add_column(style="bold")
@@ -256,13 +264,19 @@ def table_renderables(result: RecommendResult) -> list[Any]:
     if kind == "regression" and result.values is not None:
         d = evidence.decide_on
         parts.append(
-            histogram_table(result.values, d.inner_fences, d.outer_fences, f"Histogram of {d.on}")
+            histogram_table(
+                result.values, d.inner_fences, d.outer_fences, f"Histogram of {d.on}", bars
+            )
         )
     elif kind == "classes":
-        parts.append(share_bars(evidence.classes, evidence.counts, evidence.n, "Class shares"))
+        parts.append(
+            share_bars(evidence.classes, evidence.counts, evidence.n, "Class shares", bars)
+        )
     elif kind == "labels":
         parts.append(
-            share_bars(evidence.labels, evidence.positives, evidence.n, "Positive rate per label")
+            share_bars(
+                evidence.labels, evidence.positives, evidence.n, "Positive rate per label", bars
+            )
         )
 
     rec = result.recommendation
@@ -305,7 +319,7 @@ def table_renderables(result: RecommendResult) -> list[Any]:
 
 
 def print_table(result: RecommendResult, console: Console) -> None:
-    console.print(Group(*table_renderables(result)))
+    console.print(Group(*table_renderables(result, console.width)))
 
 
 # --------------------------------------------------------------------------- machine formats
