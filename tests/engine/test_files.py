@@ -211,3 +211,35 @@ def test_auto_streams_large_files_only(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "STREAMING_THRESHOLD_BYTES", 100)
     assert engine.choose_engine([str(small)]) == "streaming"
     assert engine.choose_engine(["-"]) == "streaming"  # unknown size
+
+
+def test_plan_from_head_equals_the_whole_file_plan(tmp_path):
+    from losscli.engine.inputs import input_paths, plan_from_head
+
+    for i in range(2):
+        _write_csv(tmp_path / f"p{i}.csv", _regression(300, seed=30 + i))
+    paths = input_paths([str(tmp_path / "p*.csv")])
+    plan, requests, expected = _plan_and_reference(paths, ["mae"], weight="w")
+    head_plan, head_layout = plan_from_head(
+        paths,
+        roles={"weight": "w"},
+        layout_options=LayoutOptions(),
+        read_options={},
+        head_rows=50,
+    )
+    assert head_plan.task == plan.task == "regression"
+    assert head_layout.n_samples == 50
+    assert any("first 50 rows" in note for note in head_plan.notes)
+    got = engine.evaluate_files(paths, head_plan, requests, chunk_rows=64, show_progress=False)
+    _assert_same(got, expected)
+
+
+def test_a_later_file_missing_a_column_names_it(tmp_path):
+    from losscli.errors import InputError
+
+    _write_csv(tmp_path / "p0.csv", _regression(30, seed=1))
+    (tmp_path / "p1.csv").write_text("y_true,other\n1.0,2.0\n")
+    paths = expand_paths(str(tmp_path / "p*.csv"))
+    plan, requests, _ = _plan_and_reference(paths[:1], ["mse"])
+    with pytest.raises(InputError, match=r"p1\.csv.*y_pred"):
+        engine.evaluate_files(paths, plan, requests, show_progress=False)
