@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import itertools
 from collections.abc import Iterator, Sequence
 
@@ -33,6 +34,9 @@ SAMPLE_ROWS = 1000
 MIN_BLOCK_BYTES = 1 << 20
 MAX_BLOCK_BYTES = 1 << 28
 _BOM = b"\xef\xbb\xbf"
+# Stream plain UTF-8 files with polars' scan_csv batches rather than the block reader
+# (see docs/input-files.md for the measurements behind the choice).
+STREAM_WITH_POLARS_SCAN = True
 
 
 # --------------------------------------------------------------------------- header
@@ -136,14 +140,19 @@ def read_csv_table(
     """
     names, first_line, sample = _header_info(source, has_header)
     wanted = _wanted(source, names, columns)
-    numeric = _numeric_guess(names, wanted, sample)
+    if not sample:  # the sample skips blank lines: nothing after the header at all
+        raise _no_rows(source, has_header)
+    read = _with_sentinel(names, wanted)
+    numeric = _numeric_guess(names, read, sample)
     try:
-        frame = _polars_read(_polars_input(source), source, names, wanted, numeric, has_header)
+        frame = _polars_read(_polars_input(source), source, names, read, numeric, has_header)
     except InputError:
         raise
     except Exception as error:
-        frame = _after_fast_failure(source, names, wanted, has_header, first_line, error)
-    table, suspicious = _to_table(source, frame, wanted, first_line)
+        frame = _after_fast_failure(source, names, read, has_header, first_line, error)
+    table, suspicious = _to_table(source, frame, read, first_line)
+    if read != wanted:
+        table = table.select(wanted)
     if suspicious:
         table = _apply_scan(table, _careful_scan(source, names, first_line, has_header))
     if table.n_rows == 0:
@@ -160,6 +169,15 @@ def _wanted(source: Source, names: Sequence[str], columns: Sequence[str] | None)
 
         raise unknown_column_error(unknown[0], names, file=source.name)
     return list(dict.fromkeys(columns))
+
+
+def _with_sentinel(names: Sequence[str], wanted: list[str]) -> list[str]:
+    """``wanted`` plus the file's last column: polars fills a short row with nulls instead
+    of failing, so a null in the last column is how the fast path notices ragged rows even
+    when the columns the caller needs come first."""
+    if not names or names[-1] in wanted:
+        return wanted
+    return [*wanted, names[-1]]
 
 
 def _numeric_guess(names: Sequence[str], wanted: Sequence[str], sample) -> dict[str, bool]:
@@ -346,30 +364,61 @@ def iter_csv_tables(
         raise ValueError("chunk_rows must be positive")
     names, first_line, sample = _header_info(source, has_header)
     wanted = _wanted(source, names, columns)
-    numeric = _numeric_guess(names, wanted, sample)
+    if not sample:  # the sample skips blank lines: nothing after the header at all
+        raise _no_rows(source, has_header)
+    read = _with_sentinel(names, wanted)
+    numeric = _numeric_guess(names, read, sample)
     row_bytes = _average_row_bytes(sample, source.delimiter)
     block_bytes = int(min(max(chunk_rows * row_bytes * 1.1, MIN_BLOCK_BYTES), MAX_BLOCK_BYTES))
 
     pending: list[Table] = []
     pending_rows = 0
     produced = 0
-    for block_table in _block_tables(
-        source, names, wanted, numeric, has_header, first_line, block_bytes
-    ):
-        pending.append(block_table)
-        pending_rows += block_table.n_rows
+    if STREAM_WITH_POLARS_SCAN and source.compression is None and not source.transcode:
+        blocks = _batch_tables(
+            source, names, read, numeric, has_header, first_line, chunk_rows, block_bytes
+        )
+    else:
+        blocks = _block_tables(source, names, read, numeric, has_header, first_line, block_bytes)
+    for block_table in blocks:
+        pending.append(block_table.select(wanted) if read != wanted else block_table)
+        pending_rows += pending[-1].n_rows
         while pending_rows >= chunk_rows:
-            joined = concat_tables(pending)
-            head = joined.take(np.arange(chunk_rows))
-            yield _linearise(head)
+            pieces, pending = _split_rows(pending, chunk_rows)
+            pending_rows -= chunk_rows
             produced += chunk_rows
-            rest = joined.take(np.arange(chunk_rows, joined.n_rows))
-            pending, pending_rows = ([rest], rest.n_rows) if rest.n_rows else ([], 0)
+            yield _linearise(concat_tables(pieces))
     if pending_rows:
-        yield _linearise(concat_tables(pending))
         produced += pending_rows
+        yield _linearise(concat_tables(pending))
     if produced == 0:
         raise _no_rows(source, has_header)
+
+
+def _split_rows(tables: list[Table], count: int) -> tuple[list[Table], list[Table]]:
+    """The first ``count`` rows of ``tables`` and the rest, as views (no copies)."""
+    head: list[Table] = []
+    for index, table in enumerate(tables):
+        if table.n_rows <= count:
+            head.append(table)
+            count -= table.n_rows
+            if count == 0:
+                return head, tables[index + 1 :]
+        else:
+            head.append(_slice(table, 0, count))
+            return head, [_slice(table, count, table.n_rows), *tables[index + 1 :]]
+    return head, []
+
+
+def _slice(table: Table, start: int, stop: int) -> Table:
+    lines = None if table.lines is None else table.lines[start:stop]
+    return Table(
+        name=table.name,
+        columns={name: values[start:stop] for name, values in table.columns.items()},
+        first_line=table.line_of(start) if stop > start else table.first_line,
+        lines=lines,
+        missing={name: mask[start:stop] for name, mask in table.missing.items()},
+    )
 
 
 def _linearise(table: Table) -> Table:
@@ -389,36 +438,95 @@ def _average_row_bytes(sample, delimiter: str) -> float:
     return max(total / len(sample), 2.0)
 
 
+def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_rows, block_bytes):
+    """Plain UTF-8 files: polars' own streaming scan (the fastest reader measured, see
+    docs/input-files.md). Rows map to lines one to one until a batch shows empty values or
+    polars fails; from there the block reader (which can locate problems and blank lines)
+    takes over, skipping the rows already yielded."""
+    import polars as pl
+
+    done = 0
+    try:
+        base = _polars_column_base()
+        index = {name: i for i, name in enumerate(names)}
+        polars_names = [f"column_{index[name] + base}" for name in read]
+        lazy = pl.scan_csv(
+            source.path,
+            has_header=False,
+            skip_rows=1 if has_header else 0,
+            separator=source.delimiter,
+            quote_char='"',
+            infer_schema=False,
+            schema_overrides={
+                polars_name: (pl.Float64 if numeric[name] else pl.String)
+                for polars_name, name in zip(polars_names, read, strict=True)
+            },
+            raise_if_empty=False,
+            truncate_ragged_lines=False,
+        ).select(polars_names)
+        for frame in lazy.collect_batches(chunk_size=chunk_rows):
+            frame.columns = list(read)
+            table, suspicious = _to_table(source, frame, read, first_line + done)
+            if suspicious:
+                break
+            yield table
+            done += table.n_rows
+        else:
+            return
+    except InputError:
+        raise
+    except Exception:  # any polars failure: the careful reader finds the cause
+        pass
+    skip = done
+    for table in _block_tables(source, names, read, numeric, has_header, first_line, block_bytes):
+        if skip >= table.n_rows:
+            skip -= table.n_rows
+            continue
+        if skip:
+            table, skip = _slice(table, skip, table.n_rows), 0
+        yield table
+
+
 def _block_tables(source, names, wanted, numeric, has_header, first_line, block_bytes):
     line = first_line  # file line of the first byte of the next block
     with open_utf8(source) as stream:
-        buffer = _skip_header(stream, source, has_header, first_line)
+        carry = _skip_header(stream, source, has_header, first_line, block_bytes)
         eof = False
         while True:
-            while not eof and len(buffer) < block_bytes:
-                data = stream.read(min(READ_BLOCK, block_bytes))
+            # Collect the parts and join once: growing one bytes object by += would copy
+            # the block over and over.
+            parts, size = [carry], len(carry)
+            while not eof and size < block_bytes:
+                data = stream.read(block_bytes - size)
                 if not data:
                     eof = True
                     break
-                buffer += data
+                parts.append(data)
+                size += len(data)
+            buffer = parts[0] if len(parts) == 1 else b"".join(parts)
+            del parts
             if not buffer:
                 return
             cut = len(buffer) if eof else _record_boundary(buffer)
-            if cut == 0:  # one record longer than the block: read more
-                if eof:
-                    cut = len(buffer)
-                else:
-                    block_bytes *= 2
-                    continue
-            block, buffer = buffer[:cut], buffer[cut:]
-            yield _parse_block(source, block, names, wanted, numeric, line)
-            line += block.count(b"\n")
-            if eof and not buffer:
+            if cut == 0:  # one record longer than the block: read a bigger block
+                block_bytes *= 2
+                carry = buffer
+                continue
+            block = buffer if cut == len(buffer) else buffer[:cut]
+            carry = buffer[cut:]
+            del buffer
+            table, lines = _parse_block(source, block, names, wanted, numeric, line)
+            del block
+            yield table
+            line += lines
+            if eof and not carry:
                 return
 
 
-def _skip_header(stream, source: Source, has_header: bool, first_line: int) -> bytes:
-    buffer = stream.read(READ_BLOCK)
+def _skip_header(
+    stream, source: Source, has_header: bool, first_line: int, block_bytes: int
+) -> bytes:
+    buffer = stream.read(min(READ_BLOCK, block_bytes))
     buffer = buffer.removeprefix(_BOM)
     if not has_header:
         return buffer
@@ -427,7 +535,7 @@ def _skip_header(stream, source: Source, has_header: bool, first_line: int) -> b
     for _ in range(first_line - 1):
         nxt = buffer.find(b"\n", position)
         while nxt < 0:
-            more = stream.read(READ_BLOCK)
+            more = stream.read(min(READ_BLOCK, block_bytes))
             if not more:
                 return b""
             buffer += more
@@ -443,6 +551,8 @@ def _record_boundary(buffer: bytes) -> int:
     cut = buffer.rfind(b"\n")
     if cut < 0:
         return 0
+    if buffer.find(b'"', 0, cut) < 0:  # memchr-fast; counting is only needed with quotes
+        return cut + 1
     quotes = buffer.count(b'"', 0, cut)
     while quotes % 2:
         previous = buffer.rfind(b"\n", 0, cut)
@@ -453,7 +563,8 @@ def _record_boundary(buffer: bytes) -> int:
     return cut + 1
 
 
-def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> Table:
+def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> tuple[Table, int]:
+    """The table of one block of whole records, and the number of file lines it spans."""
     try:
         frame = _polars_read(block, source, names, wanted, numeric, False, skip_header=False)
     except Exception:
@@ -468,12 +579,18 @@ def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> Tab
             ) from None
     table, suspicious = _to_table(source, frame, wanted, line)
     if suspicious:
-        table = _apply_scan(table, _scan_block(source, block, names, line))
-    return table
+        result = _scan_block(source, block, names, line)
+        table = _apply_scan(table, result)
+    # Without quote characters every record is one line (blank lines are rows of nulls to
+    # polars), so the row count is the line count and the block need not be scanned.
+    if block.find(b'"') < 0:
+        return table, frame.height
+    return table, block.count(b"\n")
 
 
 def _scan_block(source, block: bytes, names, line: int):
-    raw_lines = iter(block.splitlines(keepends=True))
+    # BytesIO splits at b"\n" only (bytes.splitlines would also split at a lone b"\r").
+    raw_lines = iter(io.BytesIO(block))
     return scan(source, raw_lines, header=list(names), n_fields=len(names), start_line=line)
 
 

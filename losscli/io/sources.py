@@ -276,11 +276,13 @@ def decode_error(
     before = block[line_start:offset].decode(encoding, errors="replace")
     field_index = before.count(source.delimiter)
     column = None
-    with contextlib.suppress(Exception):
-        from losscli.io.csv_reader import header_of
+    with contextlib.suppress(Exception), open_raw(source) as stream:
+        # Only the header line, decoded leniently: the strict decode is what failed.
+        import csv
 
-        header = header_of(source)
-        if header is not None and 0 <= field_index < len(header):
+        first = stream.readline().decode(encoding, errors="replace").lstrip("\ufeff")
+        header = next(csv.reader([first], delimiter=source.delimiter))
+        if line > 1 and 0 <= field_index < len(header):
             column = header[field_index]
     bad = block[offset : offset + 4]
     suggestion = "latin-1" if encoding.startswith("utf") else "utf-8"
