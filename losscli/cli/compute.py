@@ -1,11 +1,414 @@
-"""The `compute` command (being built)."""
+"""The ``compute`` command: loss values from files of targets and predictions.
+
+Thin by design: read (``losscli.io``), lay out (``losscli.layout``), evaluate
+(``losscli.evaluation``), check (``losscli.checks``), render (``losscli.render``).
+Only Typer and the standard library are imported at module level, so that
+``losscli --help`` starts fast.
+"""
 
 from __future__ import annotations
 
-from losscli.cli.common import handles_errors
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from losscli.cli.common import OutputFormat, handles_errors
+
+
+class TaskChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style
+    auto = "auto"
+    regression = "regression"
+    binary = "binary"
+    multiclass = "multiclass"
+    multilabel = "multilabel"
+    segmentation = "segmentation"
+    detection = "detection"
+    sequence = "sequence"
+
+
+class BoxFormat(str, Enum):  # noqa: UP042 - the Typer docs' choice style
+    xyxy = "xyxy"
+    xywh = "xywh"
+    cxcywh = "cxcywh"
+
+
+class ConventionChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style
+    losscli = "losscli"
+    keras = "keras"
+    torch = "torch"
+    sklearn = "sklearn"
+
+
+@dataclass
+class ComputeOptions:
+    """Everything the command line said, as plain values."""
+
+    files: list[str]
+    target: str | None = None
+    prediction: str | None = None
+    weight: str | None = None
+    id_column: str | None = None
+    group: str | None = None
+    order: str | None = None
+    group_by: str | None = None
+    delimiter: str | None = None
+    has_header: bool = True
+    encoding: str = "utf-8"
+    task: str = "auto"
+    losses: list[str] = field(default_factory=list)
+    all_losses: bool = False
+    from_logits: bool = False
+    renormalize: bool = False
+    positive: str | None = None
+    box_format: str | None = None
+    pooled: bool = False
+    convention: str = "losscli"
+    per_output: bool = False
+    per_sample: str | None = None
+    checks: list[str] = field(default_factory=list)
+    exit_zero: bool = False
+    summary: bool = False
+    annotate: bool = False
+    output_format: str = "json"
+
+
+_INPUT = "Input"
+_LOSSES = "Losses"
+_LAYOUT = "Layout"
+_OUTPUT = "Output and CI"
 
 
 @handles_errors
-def compute() -> None:
-    """Not built yet."""
-    raise NotImplementedError("compute is not built yet")
+def compute(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="One file of targets and predictions, or a TARGETS file and a PREDICTIONS "
+            "file (CSV, .tsv, .gz/.bz2/.xz, Parquet; '-' is standard input).",
+            show_default=False,
+        ),
+    ],
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="Target column(s): a name, a comma list or a glob.",
+            rich_help_panel=_INPUT,
+        ),
+    ] = None,
+    pred: Annotated[
+        str | None,
+        typer.Option(
+            "--pred",
+            "-p",
+            help="Prediction column(s): a name, a comma list or a glob ('p_*').",
+            rich_help_panel=_INPUT,
+        ),
+    ] = None,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            help="Sample-weight column (the padding mask for sequences).", rich_help_panel=_INPUT
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="Id column: joins two files, and labels --per-sample rows.",
+            rich_help_panel=_INPUT,
+        ),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            help="Image id (segmentation) or sequence id (sequence) column.", rich_help_panel=_INPUT
+        ),
+    ] = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            help="Position column that orders the tokens of each sequence.", rich_help_panel=_INPUT
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV field delimiter (default ',', tab for .tsv).", rich_help_panel=_INPUT
+        ),
+    ] = None,
+    no_header: Annotated[
+        bool,
+        typer.Option(
+            "--no-header",
+            help="The file has no header row: columns are named 0, 1, …",
+            rich_help_panel=_INPUT,
+        ),
+    ] = False,
+    encoding: Annotated[
+        str, typer.Option(help="Text encoding of CSV input.", rich_help_panel=_INPUT)
+    ] = "utf-8",
+    task: Annotated[
+        TaskChoice,
+        typer.Option(help="The task; 'auto' infers it and says why.", rich_help_panel=_LAYOUT),
+    ] = TaskChoice.auto,
+    loss: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--loss",
+            "-l",
+            help="A loss NAME[:key=value,...] (repeatable), e.g. -l huber:delta=2.5.",
+            rich_help_panel=_LOSSES,
+            show_default=False,
+        ),
+    ] = None,
+    all_losses: Annotated[
+        bool,
+        typer.Option("--all", help="Every loss that fits the task.", rich_help_panel=_LOSSES),
+    ] = False,
+    from_logits: Annotated[
+        bool,
+        typer.Option(
+            "--from-logits",
+            help="Predictions are logits, not probabilities.",
+            rich_help_panel=_LAYOUT,
+        ),
+    ] = False,
+    renormalize: Annotated[
+        bool,
+        typer.Option(
+            "--renormalize",
+            help="Rescale class-probability rows to sum to 1.",
+            rich_help_panel=_LAYOUT,
+        ),
+    ] = False,
+    positive: Annotated[
+        str | None,
+        typer.Option(
+            help="The positive label of a binary target (default 1, or the larger).",
+            rich_help_panel=_LAYOUT,
+        ),
+    ] = None,
+    box_format: Annotated[
+        BoxFormat | None,
+        typer.Option(
+            help="Box columns' format (detection); default xyxy.", rich_help_panel=_LAYOUT
+        ),
+    ] = None,
+    pooled: Annotated[
+        bool,
+        typer.Option(
+            "--global",
+            help="Segmentation: one score over all pixels, not per image.",
+            rich_help_panel=_LAYOUT,
+        ),
+    ] = False,
+    convention: Annotated[
+        ConventionChoice,
+        typer.Option(
+            help="Whose small print to follow, to match a framework's number.",
+            rich_help_panel=_LOSSES,
+        ),
+    ] = ConventionChoice.losscli,
+    per_output: Annotated[
+        bool,
+        typer.Option(
+            "--per-output", help="Regression: also each output's loss.", rich_help_panel=_LOSSES
+        ),
+    ] = False,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            help="Also the losses per value of this column (slices).", rich_help_panel=_LOSSES
+        ),
+    ] = None,
+    per_sample: Annotated[
+        str | None,
+        typer.Option(
+            help="Write every sample's loss terms to this CSV (atomically).",
+            rich_help_panel=_OUTPUT,
+        ),
+    ] = None,
+    fail_if: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-if",
+            help="Exit 1 when the condition holds, e.g. 'mse>0.3' (repeatable).",
+            rich_help_panel=_OUTPUT,
+            show_default=False,
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool,
+        typer.Option(
+            "--exit-zero", help="Report failed checks but exit 0.", rich_help_panel=_OUTPUT
+        ),
+    ] = False,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="Append a Markdown report to $GITHUB_STEP_SUMMARY.",
+            rich_help_panel=_OUTPUT,
+        ),
+    ] = False,
+    annotate: Annotated[
+        bool,
+        typer.Option(
+            "--annotate",
+            help="GitHub ::error:: lines on stderr for failed checks.",
+            rich_help_panel=_OUTPUT,
+        ),
+    ] = False,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, csv or markdown (default: table on a terminal, else JSON).",
+            rich_help_panel=_OUTPUT,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Compute loss values from targets and predictions.
+
+    [dim]losscli compute data.csv -t y -p yhat -l mse -l huber:delta=2.5[/dim]
+    """
+    from losscli.cli.common import resolve_format
+
+    options = ComputeOptions(
+        files=list(files),
+        target=target,
+        prediction=pred,
+        weight=weight,
+        id_column=id_column,
+        group=group,
+        order=order,
+        group_by=group_by,
+        delimiter=delimiter,
+        has_header=not no_header,
+        encoding=encoding,
+        task=task.value,
+        losses=list(loss or []),
+        all_losses=all_losses,
+        from_logits=from_logits,
+        renormalize=renormalize,
+        positive=positive,
+        box_format=None if box_format is None else box_format.value,
+        pooled=pooled,
+        convention=convention.value,
+        per_output=per_output,
+        per_sample=per_sample,
+        checks=list(fail_if or []),
+        exit_zero=exit_zero,
+        summary=summary,
+        annotate=annotate,
+        output_format=resolve_format(output_format).value,
+    )
+    _run(options)
+
+
+def _run(options: ComputeOptions) -> None:
+    """Read, lay out, evaluate, check, render; raise CheckFailed for a failed gate."""
+    import os
+    import sys
+
+    from losscli.checks import evaluate_checks, parse_check
+    from losscli.errors import CheckFailed
+    from losscli.evaluation import (
+        default_loss,
+        evaluate,
+        parse_request,
+        per_sample_values,
+        resolve_requests,
+    )
+    from losscli.layout import LayoutOptions, plan_layout, prediction_warnings, read_inputs
+    from losscli.render import compute as render
+
+    parsed_checks = [parse_check(text) for text in options.checks]  # syntax errors first
+    roles, tables = read_inputs(
+        options.files,
+        target=options.target,
+        prediction=options.prediction,
+        weight=options.weight,
+        id_column=options.id_column,
+        group=options.group,
+        order=options.order,
+        group_by=options.group_by,
+        delimiter=options.delimiter,
+        has_header=options.has_header,
+        encoding=options.encoding,
+    )
+    plan = plan_layout(
+        roles,
+        tables,
+        LayoutOptions(
+            task=options.task,
+            positive=options.positive,
+            from_logits=options.from_logits,
+            renormalize=options.renormalize,
+            box_format=options.box_format,
+            pooled=options.pooled,
+        ),
+    )
+    layout = plan.arrays(*tables)
+    requests, warnings = resolve_requests(
+        options.losses,
+        plan.task,
+        all_losses=options.all_losses,
+        from_logits=options.from_logits,
+        pooled=options.pooled,
+        default=default_loss(plan.task, plan.target_form),
+        also=[check.loss for check in parsed_checks],  # a loss named only in --fail-if
+    )
+    checks = [
+        (
+            check,
+            parse_request(
+                check.loss, plan.task, from_logits=options.from_logits, pooled=options.pooled
+            ).label,
+        )
+        for check in parsed_checks
+    ]
+    warnings = [*prediction_warnings(plan, layout), *warnings]
+    render.diagnostics(plan, options.task == "auto")
+    for message in warnings:
+        render.warning_line(message)
+
+    evaluation = evaluate(
+        layout,
+        requests,
+        convention=options.convention,
+        per_output=options.per_output,
+        by_slice=options.group_by is not None,
+    )
+    results = evaluate_checks(checks, evaluation.values())
+    report = render.compute_report(
+        plan, evaluation, results, warnings, convention=options.convention
+    )
+    if options.per_sample:
+        render.write_per_sample(
+            options.per_sample,
+            per_sample_values(layout, requests, convention=options.convention),
+            layout,
+        )
+    render.emit(report, options.output_format)
+    failed = [r for r in results if r.failed]
+    for result in failed:
+        sys.stderr.write(f"losscli: {render.clean(result.message())}\n")
+    if options.annotate:
+        from losscli.render.github import annotation_lines
+
+        for line in annotation_lines(failed):
+            sys.stderr.write(line + "\n")
+    if options.summary:
+        from losscli.render.github import append_summary
+
+        if not append_summary(render.markdown(report), os.environ):
+            render.warning_line("--summary: GITHUB_STEP_SUMMARY is not set, so no summary was written")
+    if failed and not options.exit_zero:
+        raise CheckFailed(f"{len(failed)} check(s) failed")

@@ -1,0 +1,426 @@
+"""Loss requests -> values, through the mergeable states of :mod:`losscli.api`.
+
+``compute`` (one chunk), the streaming engine (many chunks) and ``compare`` all run
+the same three steps:
+
+1. :func:`resolve_requests` turns ``-l NAME:k=v`` options (or ``--all``) into
+   :class:`LossRequest` objects for the task, with the global flags applied
+   (``--from-logits``), each labelled as it will be reported (``huber:delta=2.5``).
+2. :func:`partial_states` evaluates every request on one :class:`~losscli.layout.Layout`
+   into one nested state (totals, per output, per ``--group-by`` slice); states of
+   chunks merge by addition (:func:`losscli.api.merge`).
+3. :func:`finish_states` turns a (merged) state into an :class:`Evaluation`.
+
+:func:`evaluate` is ``finish_states(partial_states(layout))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losscli import api, registry
+from losscli.conventions import Convention, get_convention
+from losscli.errors import InputError, ParameterError
+from losscli.layout import Layout
+from losscli.registry import LossSpec
+
+#: Losses ``--all`` leaves out, and why (they need a layout compute does not build).
+NOT_IN_ALL: dict[str, str] = {
+    "ctc": "it needs frame-level predictions and a label sequence shorter than its frames; "
+    "ask for it with -l ctc",
+}
+
+
+@dataclass(frozen=True)
+class LossRequest:
+    """One loss to compute: the task form of its spec, resolved parameters, its label."""
+
+    spec: LossSpec
+    params: dict[str, Any]
+    label: str
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def takes_probabilities(self) -> bool:
+        """Whether the predictions must be probabilities for this request."""
+        if self.spec.target == "boxes" or self.spec.activation == "linear":
+            return False
+        return not bool(self.params.get("from_logits", False))
+
+
+@dataclass
+class LossResult:
+    """A loss value with its label, parameters and the state it was finished from."""
+
+    label: str
+    name: str
+    params: dict[str, Any]
+    value: float
+    state: Any = field(repr=False, default=None)
+    per_output: dict[str, float] | None = None
+
+
+@dataclass
+class Evaluation:
+    """Every requested loss on the whole input, and per ``--group-by`` slice."""
+
+    n_samples: int
+    results: list[LossResult]
+    slices: dict[str, list[LossResult]] = field(default_factory=dict)
+    slice_sizes: dict[str, int] = field(default_factory=dict)
+
+    def values(self) -> dict[str, float]:
+        """Loss label -> value (for ``--fail-if`` checks)."""
+        return {result.label: result.value for result in self.results}
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def parse_request(
+    text: str,
+    task: str,
+    *,
+    from_logits: bool = False,
+    pooled: bool = False,
+    strict: bool = True,
+) -> LossRequest | None:
+    """``"huber:delta=2.5"`` -> a request for ``task`` (None if ``strict`` is False and the
+    loss cannot take the global flags).
+
+    Raises:
+        ParameterError: unknown loss (nearest names suggested), a bad parameter, or a loss
+            that does not apply to ``task``.
+    """
+    spec, given = registry.parse_loss_option(text)
+    return _request(
+        spec, given, task, text=text, from_logits=from_logits, pooled=pooled, strict=strict
+    )
+
+
+def _request(
+    spec: LossSpec,
+    given: dict[str, Any],
+    task: str,
+    *,
+    text: str,
+    from_logits: bool,
+    pooled: bool = False,
+    strict: bool,
+) -> LossRequest | None:
+    if task not in spec.tasks:
+        fitting = ", ".join(s.name for s in registry.specs_for_task(task))
+        raise ParameterError(
+            f"loss {spec.name!r} does not apply to a {task} task (it is for "
+            f"{', '.join(spec.tasks)}); losses for {task}: {fitting or 'none'}"
+        )
+    form = spec.for_task(task)
+    known = {p.name for p in form.params}
+    given = dict(given)
+    if from_logits and "from_logits" not in given:
+        if "from_logits" in known:
+            given["from_logits"] = True
+        elif form.activation != "linear":
+            if strict:
+                raise ParameterError(
+                    f"{form.name} takes probabilities and has no from-logits form; "
+                    "drop --from-logits or apply the sigmoid/softmax first"
+                )
+            return None
+    if pooled and "pooling" in known and "pooling" not in given:
+        given["pooling"] = "global"  # --global: one ratio over all pixels
+    params = form.resolve_params(given)
+    label = registry.loss_label(form.name, params, form)
+    return LossRequest(spec=form, params=params, label=label, text=text or form.name)
+
+
+def resolve_requests(
+    options: Sequence[str],
+    task: str,
+    *,
+    all_losses: bool = False,
+    from_logits: bool = False,
+    pooled: bool = False,
+    default: str | None = None,
+    also: Sequence[str] = (),
+) -> tuple[list[LossRequest], list[str]]:
+    """The requests of ``-l`` options and ``--all``, without duplicate labels.
+
+    ``default`` is computed when neither ``-l`` nor ``--all`` nor ``also`` (the losses
+    ``--fail-if`` names) asks for anything; ``also`` is added after the others.
+
+    Returns:
+        (requests, warnings): warnings say which losses ``--all`` left out and why.
+    """
+    requests: list[LossRequest] = []
+    warnings: list[str] = []
+    if all_losses:
+        for spec in registry.specs_for_task(task):
+            if spec.name in NOT_IN_ALL:
+                warnings.append(f"--all leaves out {spec.name}: {NOT_IN_ALL[spec.name]}")
+                continue
+            request = _request(
+                spec,
+                {},
+                task,
+                text=spec.name,
+                from_logits=from_logits,
+                pooled=pooled,
+                strict=False,
+            )
+            if request is None:
+                warnings.append(f"--all leaves out {spec.name}: it takes probabilities, not logits")
+                continue
+            requests.append(request)
+    if not options and not all_losses and not also and default is not None:
+        options = [default]
+    for text in [*options, *also]:
+        request = parse_request(text, task, from_logits=from_logits, pooled=pooled)
+        assert request is not None  # strict requests raise instead
+        requests.append(request)
+    unique: dict[str, LossRequest] = {}
+    for request in requests:
+        unique.setdefault(request.label, request)
+    if not unique:
+        raise ParameterError(
+            f"no loss to compute for the {task} task; name one with -l/--loss or use --all"
+        )
+    return list(unique.values()), warnings
+
+
+#: The selection guide's first choice per task (SPEC §2/§5).
+DEFAULT_LOSS = {
+    "regression": "mse",
+    "binary": "bce",
+    "multiclass": "cce",  # sparse_cce for label targets (see default_loss)
+    "multilabel": "bce",
+    "segmentation": "dice",
+    "detection": "iou",
+    "sequence": "sequence_ce",
+}
+
+
+def default_loss(task: str, target_form: str = "") -> str:
+    """The loss computed when neither ``-l`` nor ``--all`` is given: the guide's first
+    choice for the task (sparse CCE for label targets, CCE for one-hot)."""
+    if task == "multiclass" and target_form == "labels":
+        return "sparse_cce"
+    return DEFAULT_LOSS[task]
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _check_domain(layout: Layout, request: LossRequest, convention: Convention) -> None:
+    """Probabilities must lie in [0, 1] and softmax rows sum to 1, with the file, line and
+    column named (the losses themselves only know row numbers)."""
+    if not request.takes_probabilities:
+        return
+    rescaled = layout.plan.options.renormalize or bool(
+        convention.option(request.name, "renormalize", False)
+    )
+    rows_sum_to_one = (
+        request.spec.activation == "softmax" and layout.y_pred.ndim == 2 and not rescaled
+    )
+    layout.check_probabilities(rows_sum_to_one=rows_sum_to_one)
+
+
+def _inputs(layout: Layout, request: LossRequest) -> dict[str, Any]:
+    spec = request.spec
+    return {
+        "y_true": layout.target_as(spec.target),
+        "y_pred": layout.y_pred,
+        "sample_weight": layout.sample_weight,
+        "groups": layout.groups if spec.grouped else None,
+    }
+
+
+def _partial(layout: Layout, request: LossRequest, convention: Convention) -> Any:
+    return api.partial(
+        request.spec,
+        **_inputs(layout, request),
+        convention=convention,
+        task=layout.task,
+        **request.params,
+    )
+
+
+def partial_states(
+    layout: Layout,
+    requests: Sequence[LossRequest],
+    *,
+    convention: str | Convention = "losscli",
+    per_output: bool = False,
+    by_slice: bool = False,
+) -> dict[str, Any]:
+    """The mergeable state of every request on one chunk.
+
+    The result is one nested dict of sums: ``{"n": rows, "losses": {label: state},
+    "outputs": {label: {j: state}}, "slices": {value: {"n": rows, "losses": {…}}}}``;
+    the states of two chunks merge with :func:`losscli.api.merge`.
+    """
+    conv = get_convention(convention)
+    for request in requests:
+        _check_domain(layout, request, conv)
+    state: dict[str, Any] = {
+        "n": layout.n_samples,
+        "losses": {r.label: _partial(layout, r, conv) for r in requests},
+    }
+    if per_output and layout.y_true.ndim == 2 and layout.plan.target_form == "values":
+        state["outputs"] = {
+            r.label: {
+                str(j): _partial(layout.output(j), r, conv) for j in range(layout.y_true.shape[1])
+            }
+            for r in requests
+        }
+    if by_slice and layout.slices is not None:
+        slices: dict[str, Any] = {}
+        for key in _slice_keys(layout.slices):
+            part = layout.subset(layout.slices == key)
+            slices[key] = {
+                "n": part.n_samples,
+                "losses": {r.label: _partial(part, r, conv) for r in requests},
+            }
+        state["slices"] = slices
+    return state
+
+
+def _slice_keys(values: np.ndarray) -> list[str]:
+    keys = np.unique(values.astype(str))
+    return sorted((str(k) for k in keys), key=_natural)
+
+
+def _natural(key: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(key), key)
+    except ValueError:
+        return (1, 0.0, key)
+
+
+def _finish(request: LossRequest, state: Any, convention: Convention, task: str) -> float:
+    return float(
+        api.finish(request.spec, state, convention=convention, task=task, **request.params)
+    )
+
+
+def finish_states(
+    state: dict[str, Any],
+    requests: Sequence[LossRequest],
+    *,
+    convention: str | Convention = "losscli",
+    task: str,
+    output_names: Sequence[str] = (),
+) -> Evaluation:
+    """The loss values from a (merged) state of :func:`partial_states`."""
+    conv = get_convention(convention)
+    results = []
+    for request in requests:
+        result = LossResult(
+            label=request.label,
+            name=request.name,
+            params=dict(request.params),
+            value=_finish(request, state["losses"][request.label], conv, task),
+            state=state["losses"][request.label],
+        )
+        outputs = state.get("outputs", {}).get(request.label)
+        if outputs:
+            names = list(output_names) or [str(j) for j in range(len(outputs))]
+            result.per_output = {
+                names[int(j)]: _finish(request, s, conv, task) for j, s in outputs.items()
+            }
+        results.append(result)
+    evaluation = Evaluation(n_samples=int(state["n"]), results=results)
+    for key in sorted(state.get("slices", {}), key=_natural):
+        part = state["slices"][key]
+        evaluation.slice_sizes[key] = int(part["n"])
+        evaluation.slices[key] = [
+            LossResult(
+                label=r.label,
+                name=r.name,
+                params=dict(r.params),
+                value=_slice_value(r, part["losses"][r.label], conv, task, key),
+                state=part["losses"][r.label],
+            )
+            for r in requests
+        ]
+    return evaluation
+
+
+def _slice_value(
+    request: LossRequest, state: Any, convention: Convention, task: str, key: str
+) -> float:
+    try:
+        return _finish(request, state, convention, task)
+    except InputError as error:  # e.g. every weight of the slice is zero
+        raise InputError(f"--group-by slice {key!r}: {error.message}", hint=error.hint) from None
+
+
+def evaluate(
+    layout: Layout,
+    requests: Sequence[LossRequest],
+    *,
+    convention: str | Convention = "losscli",
+    per_output: bool = False,
+    by_slice: bool = False,
+) -> Evaluation:
+    """Every request on ``layout`` (the in-memory path: one chunk)."""
+    state = partial_states(
+        layout, requests, convention=convention, per_output=per_output, by_slice=by_slice
+    )
+    return finish_states(
+        state,
+        requests,
+        convention=convention,
+        task=layout.task,
+        output_names=layout.plan.target_columns,
+    )
+
+
+# --------------------------------------------------------------------------- per sample
+
+
+@dataclass
+class PerSampleValues:
+    """One loss's values per sample (or per image/sequence for grouped losses)."""
+
+    label: str
+    values: np.ndarray
+    unit: str  # "sample" or "group"
+    keys: np.ndarray  # row indices (unit sample) or group ids (unit group)
+
+
+def per_sample_values(
+    layout: Layout, requests: Sequence[LossRequest], *, convention: str | Convention = "losscli"
+) -> list[PerSampleValues]:
+    """``--per-sample``: each loss's term for every sample, times its weight (grouped
+    losses such as Dice give one value per image or sequence)."""
+    conv = get_convention(convention)
+    out = []
+    for request in requests:
+        _check_domain(layout, request, conv)
+        inputs = _inputs(layout, request)
+        values = np.asarray(
+            api.per_sample(
+                request.spec, **inputs, convention=conv, task=layout.task, **request.params
+            ),
+            dtype=np.float64,
+        ).reshape(-1)
+        if values.shape[0] == layout.n_samples and not (
+            request.spec.grouped and inputs["groups"] is not None
+        ):
+            out.append(PerSampleValues(request.label, values, "sample", layout.rows))
+        else:
+            groups = inputs["groups"]
+            keys = np.unique(groups.astype(str)) if groups is not None else np.array(["all"])
+            if keys.shape[0] != values.shape[0]:
+                keys = np.arange(values.shape[0]).astype(str)
+            out.append(PerSampleValues(request.label, values, "group", keys))
+    return out

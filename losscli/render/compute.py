@@ -1,0 +1,338 @@
+"""``compute`` output: the JSON report (SPEC §6) and its table, CSV and Markdown forms.
+
+The report dict is the one source: :func:`compute_report` builds it, and the Rich
+table, CSV and Markdown are drawn from it, so every format says the same thing.
+Text from the input (column names, labels, slice values) reaches Rich only through
+:func:`losscli.render.console.literal`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from losscli.render.console import clean, literal, stderr_console, stdout_console
+from losscli.render.formats import (
+    Markdown,
+    csv_text,
+    json_text,
+    jsonable,
+    markdown_escape,
+    markdown_table,
+    short_float,
+    write_atomic,
+)
+
+SCHEMA = "losscli/compute/1"
+
+__all__ = [
+    "SCHEMA",
+    "clean",
+    "compute_report",
+    "csv_report",
+    "diagnostics",
+    "emit",
+    "markdown",
+    "rich_tables",
+    "write_per_sample",
+]
+
+
+def compute_report(
+    plan: Any,
+    evaluation: Any,
+    checks: Sequence[Any],
+    warnings: Sequence[str],
+    *,
+    convention: str,
+) -> dict[str, Any]:
+    """The JSON document of SPEC §6 (``"schema": "losscli/compute/1"``), plus the task's
+    reason, the layout and, with ``--group-by``, the losses of every slice."""
+    losses: dict[str, Any] = {}
+    for result in evaluation.results:
+        entry: dict[str, Any] = {
+            "value": result.value,
+            "name": result.name,
+            "params": jsonable(result.params),
+        }
+        if result.per_output:
+            entry["per_output"] = dict(result.per_output)
+        losses[result.label] = entry
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "task": plan.task,
+        "task_reason": plan.reason,
+        "n_samples": evaluation.n_samples,
+        "files": list(plan.roles.files),
+        "columns": plan.roles.describe(),
+        "layout": plan.describe(),
+        "convention": convention,
+        "losses": losses,
+        "checks": [result.as_dict() for result in checks],
+        "warnings": list(warnings),
+        "notes": list(plan.notes),
+    }
+    if evaluation.slices:
+        report["group_by"] = {
+            "column": plan.roles.group_by.name,
+            "slices": {
+                key: {
+                    "n_samples": evaluation.slice_sizes[key],
+                    "losses": {r.label: {"value": r.value} for r in results},
+                }
+                for key, results in evaluation.slices.items()
+            },
+        }
+    return report
+
+
+# --------------------------------------------------------------------------- stderr
+
+
+def diagnostics(plan: Any, inferred: bool) -> None:
+    """What was inferred and why, on stderr (one line each)."""
+    from rich.text import Text
+
+    console = stderr_console()
+    how = plan.reason if inferred else "(--task)"
+    # soft_wrap: one line per message however narrow the terminal (greppable logs)
+    console.print(Text.assemble(("task: ", "bold"), literal(f"{plan.task} {how}")), soft_wrap=True)
+    for note in plan.notes:
+        console.print(Text.assemble(("note: ", "cyan"), literal(note)), soft_wrap=True)
+
+
+def warning_line(message: str) -> None:
+    """One ``warning: …`` line on stderr, never wrapped."""
+    from rich.text import Text
+
+    stderr_console().print(Text.assemble(("warning: ", "yellow"), literal(message)), soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def emit(report: Mapping[str, Any], output_format: str) -> None:
+    """Write the report to stdout in ``output_format`` (table, json, csv, markdown)."""
+    if output_format == "table":
+        console = stdout_console()
+        for renderable in rich_tables(report):
+            console.print(renderable)
+        return
+    if output_format == "json":
+        text = json_text(report)
+    elif output_format == "csv":
+        text = csv_report(report)
+    else:
+        text = markdown(report)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _params_text(params: Mapping[str, Any]) -> str:
+    """Parameters that say something: switched-off options (None, False, 0) and the box
+    format (boxes reach the loss as xyxy whatever --box-format was) are left out."""
+    return ", ".join(
+        f"{k}={_value_text(v)}"
+        for k, v in params.items()
+        if v is not None and v is not False and v != 0 and k != "box_format"
+    )
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ";".join(_value_text(v) for v in value)
+    return str(value)
+
+
+def _columns_text(columns: Mapping[str, Any]) -> list[tuple[str, str]]:
+    parts = []
+    for role, value in columns.items():
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        parts.append((role.replace("_", "-"), shown))
+    return parts
+
+
+def rich_tables(report: Mapping[str, Any]) -> list[Any]:
+    """The Rich renderables of the terminal view: losses, slices, checks."""
+    from rich.table import Table
+    from rich.text import Text
+
+    title = Text.assemble(
+        ("losscli compute", "bold"),
+        f" · {report['task']} · {report['n_samples']:,} rows · convention {report['convention']}",
+    )
+    caption = Text(" · ").join(
+        Text.assemble((f"{role} ", "dim"), literal(shown))
+        for role, shown in _columns_text(report["columns"])
+    )
+    table = Table()
+    table.add_column("loss", style="bold")
+    table.add_column("value", justify="right")
+    outputs: list[str] = []
+    for entry in report["losses"].values():
+        for name in entry.get("per_output", {}):
+            if name not in outputs:
+                outputs.append(name)
+    for name in outputs:
+        table.add_column(literal(name), justify="right")
+    table.add_column("parameters", style="dim")
+    for label, entry in report["losses"].items():
+        per_output = entry.get("per_output", {})
+        table.add_row(
+            literal(label),
+            short_float(entry["value"]),
+            *[short_float(per_output.get(name)) for name in outputs],
+            literal(_params_text(entry["params"])),
+        )
+    renderables: list[Any] = [title, table, caption]
+    group_by = report.get("group_by")
+    if group_by:
+        labels = list(report["losses"])
+        slices = Table(
+            title=Text.assemble(("by ", "bold"), literal(group_by["column"])),
+            title_justify="left",
+        )
+        slices.add_column(literal(group_by["column"]))
+        slices.add_column("rows", justify="right")
+        for label in labels:
+            slices.add_column(literal(label), justify="right")
+        for key, part in group_by["slices"].items():
+            slices.add_row(
+                literal(key),
+                f"{part['n_samples']:,}",
+                *[short_float(part["losses"][label]["value"]) for label in labels],
+            )
+        renderables.append(slices)
+    if report["checks"]:
+        checks = Table(title=Text("checks", style="bold"), title_justify="left")
+        checks.add_column("check")
+        checks.add_column("value", justify="right")
+        checks.add_column("result")
+        for check in report["checks"]:
+            checks.add_row(
+                literal(check["check"]),
+                short_float(check["value"]),
+                Text("FAILED", style="bold red") if check["failed"] else Text("ok", style="green"),
+            )
+        renderables.append(checks)
+    return renderables
+
+
+CSV_HEADER = ("loss", "name", "value", "slice", "output", "n_samples", "params")
+
+
+def csv_report(report: Mapping[str, Any]) -> str:
+    """One row per loss (then per output, then per slice); ``params`` as compact JSON."""
+    rows: list[list[Any]] = []
+    n = report["n_samples"]
+    for label, entry in report["losses"].items():
+        params = json.dumps(entry["params"], separators=(",", ":"), ensure_ascii=False)
+        rows.append([label, entry["name"], entry["value"], "", "", n, params])
+        for output, value in entry.get("per_output", {}).items():
+            rows.append([label, entry["name"], value, "", output, n, params])
+    group_by = report.get("group_by")
+    if group_by:
+        for key, part in group_by["slices"].items():
+            for label, value in part["losses"].items():
+                entry = report["losses"][label]
+                params = json.dumps(entry["params"], separators=(",", ":"), ensure_ascii=False)
+                rows.append(
+                    [label, entry["name"], value["value"], key, "", part["n_samples"], params]
+                )
+    return csv_text(CSV_HEADER, rows)
+
+
+def markdown(report: Mapping[str, Any]) -> str:
+    """The report as GitHub-flavoured Markdown (also the ``--summary`` text)."""
+    lines = [
+        f"### losscli compute: {report['task']}, {report['n_samples']:,} rows",
+        "",
+        " · ".join(
+            f"{markdown_escape(role)}: {markdown_escape(shown)}"
+            for role, shown in _columns_text(report["columns"])
+        )
+        + f" · convention: {markdown_escape(report['convention'])}",
+        "",
+    ]
+    outputs: list[str] = []
+    for entry in report["losses"].values():
+        outputs.extend(n for n in entry.get("per_output", {}) if n not in outputs)
+    rows = []
+    for label, entry in report["losses"].items():
+        per_output = entry.get("per_output", {})
+        rows.append(
+            [
+                Markdown(f"`{label}`") if "`" not in label else label,
+                entry["value"],
+                *[per_output.get(name) for name in outputs],
+                _params_text(entry["params"]),
+            ]
+        )
+    lines.append(markdown_table(["loss", "value", *outputs, "parameters"], rows))
+    group_by = report.get("group_by")
+    if group_by:
+        labels = list(report["losses"])
+        lines.append(f"#### by {markdown_escape(group_by['column'])}\n")
+        lines.append(
+            markdown_table(
+                [group_by["column"], "rows", *labels],
+                [
+                    [key, part["n_samples"], *[part["losses"][x]["value"] for x in labels]]
+                    for key, part in group_by["slices"].items()
+                ],
+            )
+        )
+    if report["checks"]:
+        lines.append("#### checks\n")
+        lines.append(
+            markdown_table(
+                ["check", "value", "result"],
+                [
+                    [
+                        c["check"],
+                        c["value"],
+                        Markdown("**FAILED**") if c["failed"] else Markdown("ok"),
+                    ]
+                    for c in report["checks"]
+                ],
+            )
+        )
+    if report["warnings"]:
+        lines.append("")
+        lines.extend(f"> warning: {markdown_escape(w)}" for w in report["warnings"])
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --------------------------------------------------------------------------- per sample
+
+
+def write_per_sample(path: str, values: Sequence[Any], layout: Any) -> None:
+    """``--per-sample FILE``: one row per sample (or group) per loss, written atomically.
+
+    Columns: ``loss``, ``row`` (0-based data row of the targets file), ``id`` (with
+    ``--id``), ``group`` (the image or sequence of grouped losses), ``value``.
+    """
+    import numpy as np
+
+    has_ids = layout.ids is not None
+    header = ["loss", "row", *(["id"] if has_ids else []), "group", "value"]
+    parts = []
+    for item in values:
+        count = item.values.shape[0]
+        label = np.full(count, item.label, dtype=object)
+        if item.unit == "sample":
+            row = item.keys.astype(np.int64).astype(str).astype(object)
+            ident = [layout.ids] if has_ids else []
+            group = np.full(count, "", dtype=object)
+        else:
+            row = np.full(count, "", dtype=object)
+            ident = [np.full(count, "", dtype=object)] if has_ids else []
+            group = item.keys.astype(str).astype(object)
+        value = np.array([repr(float(v)) for v in item.values], dtype=object)
+        parts.append(np.column_stack([label, row, *ident, group, value]))
+    matrix = np.concatenate(parts) if parts else np.empty((0, len(header)), dtype=object)
+    write_atomic(path, csv_text(header, matrix.tolist()))
