@@ -293,7 +293,7 @@ def _columns(
     import numpy as np
 
     columns = _Columns()
-    columns.targets = {name: target_table.column(name) for name in target_names}
+    columns.targets = {name: _target(target_table, name) for name in target_names}
     if prediction_names:
         columns.predictions = {
             name: _prediction(prediction_table, name) for name in prediction_names
@@ -305,6 +305,29 @@ def _columns(
         table = target_table if group in target_table.columns else prediction_table
         columns.groups = np.asarray(table.column(group))
     return columns
+
+
+def _target(table: Table, name: str) -> np.ndarray:
+    """A target column; a text column whose values are mostly numbers is a numeric column
+    with a bad value, reported with its line, not read as class labels (as compute does)."""
+    import numpy as np
+
+    values = table.column(name)
+    if values.dtype != object:
+        return values
+    distinct = np.unique(values.astype(str))
+    numbers = sum(_is_number(text) for text in distinct)
+    if numbers < len(distinct) and numbers >= max(3, len(distinct) / 2):
+        return table.numeric(name)  # raises, naming the file, line and column
+    return values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _prediction(table: Table, name: str) -> np.ndarray:

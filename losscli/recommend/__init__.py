@@ -347,7 +347,9 @@ class _TaskArrays:
         self.predictions = predictions
         self.positive_index = 1
         if inference.task == "binary" and positive is not None:
-            keys = [_key(c) for c in inference.classes]
+            from losscli.layout import label_key
+
+            keys = [label_key(c) for c in inference.classes]
             if str(positive) not in keys:
                 raise InputError(
                     f"--positive {positive!r} is not one of the labels {', '.join(keys)}"
@@ -400,19 +402,19 @@ class _TaskArrays:
     # -- arrays for the losses
 
     def prediction_matrix(self) -> np.ndarray:
-        """(n, K) predictions with columns in class order (by name when they all match)."""
+        """(n, K) predictions with columns in class order: by name when every class has
+        one (``p_dog`` is class ``dog``, ``true_dog``/``p_dog`` pair up), else by position,
+        with the same naming rules as compute (:mod:`losscli.layout`)."""
+        from losscli.layout import class_name, label_key, target_class_name
+
         assert self.predictions is not None
         names = list(self.predictions)
-        classes = [
-            _key(c)
-            for c in (
-                self.inference.columns
-                if self.inference.target_form in ("one-hot", "indicators")
-                else self.inference.classes
-            )
-        ]
-        by_class = {_class_of(name): name for name in names}
-        if len(names) == len(classes) and all(c in by_class for c in classes):
+        if self.inference.target_form in ("one-hot", "indicators"):
+            classes = [target_class_name(c) for c in self.inference.columns]
+        else:
+            classes = [label_key(c) for c in self.inference.classes]
+        by_class = {class_name(name): name for name in names}
+        if len(by_class) == len(names) == len(classes) and set(classes) == set(by_class):
             names = [by_class[c] for c in classes]
         return np.column_stack([self.predictions[n] for n in names])
 
@@ -513,24 +515,3 @@ def _numeric(name: str, values: np.ndarray) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError("holds text where numbers are needed", column=name) from None
-
-
-def _key(value: object) -> str:
-    """A label as text: 1.0 -> "1", " dog " -> "dog" (how labels meet column names)."""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return str(int(value))
-    return str(value).strip()
-
-
-_CLASS_PREFIXES = ("y_pred_", "pred_", "prob_", "proba_", "logit_", "logits_", "score_", "p_")
-
-
-def _class_of(column: str) -> str:
-    """``p_dog`` -> ``dog``: the class a prediction column names (SPEC §3)."""
-    lowered = column.lower()
-    for prefix in _CLASS_PREFIXES:
-        if lowered.startswith(prefix) and len(column) > len(prefix):
-            return column[len(prefix) :]
-    return column

@@ -167,3 +167,23 @@ def test_real_subprocess_json_and_exit_codes():
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_number_column_with_one_bad_value_is_not_read_as_labels(runner, tmp_path):
+    path = tmp_path / "typo.csv"
+    path.write_text("y\n1.5\n2.25\n3.5\n4x\n5.0\n")
+    result = runner.invoke(app, ["recommend", str(path), "--format", "json"])
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "typo.csv" in line and "line 5" in line and "'y'" in line
+
+
+def test_prediction_columns_pair_with_targets_by_name(runner, tmp_path):
+    # prediction columns in another order than the targets: matched by name, not position
+    path = tmp_path / "ml.csv"
+    path.write_text("true_a,true_b,p_b,p_a\n1,0,0.2,0.9\n0,1,0.8,0.3\n1,1,0.6,0.7\n0,0,0.1,0.4\n")
+    document = run_json(runner, str(path))
+    y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]], dtype=float)
+    p = np.array([[0.9, 0.2], [0.3, 0.8], [0.7, 0.6], [0.4, 0.1]])
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert document["losses"]["bce"]["value"] == pytest.approx(expected, rel=1e-12)
