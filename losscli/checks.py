@@ -87,7 +87,7 @@ def parse_check(text: str) -> Check:
         ParameterError: the text is not ``LOSS OP NUMBER``.
     """
     match = _CHECK.match(text)
-    if match is None:
+    if match is None or match["loss"][-1] in "=<>!":
         raise ParameterError(
             f"cannot read --fail-if {text!r}; write LOSS OP NUMBER, e.g. 'mse>0.3' "
             "(OP is one of > >= < <= == !=)"

@@ -409,6 +409,8 @@ def _run(options: ComputeOptions) -> None:
         from losscli.render.github import append_summary
 
         if not append_summary(render.markdown(report), os.environ):
-            render.warning_line("--summary: GITHUB_STEP_SUMMARY is not set, so no summary was written")
+            render.warning_line(
+                "--summary: GITHUB_STEP_SUMMARY is not set, so no summary was written"
+            )
     if failed and not options.exit_zero:
         raise CheckFailed(f"{len(failed)} check(s) failed")

@@ -1,0 +1,396 @@
+"""Column roles and the layout plan: decided once, applied to every chunk identically."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from losscli.errors import InputError
+from losscli.inference import infer_task
+from losscli.io import Table
+from losscli.layout import (
+    ColumnRef,
+    LayoutOptions,
+    class_name,
+    label_key,
+    plan_layout,
+    resolve_roles,
+    target_class_name,
+)
+
+
+def table(name="data.csv", **columns):
+    converted = {}
+    for key, values in columns.items():
+        array = np.asarray(values)
+        converted[key] = (
+            array.astype(np.float64) if array.dtype.kind in "iuf" else array.astype(object)
+        )
+    return Table(name=name, columns=converted, first_line=2)
+
+
+def plan_for(data: Table, options: LayoutOptions | None = None, **roles):
+    resolved = resolve_roles([data.names], [data.name], **roles)
+    return plan_layout(resolved, [data], options or LayoutOptions())
+
+
+# --------------------------------------------------------------------------- roles
+
+
+@pytest.mark.parametrize(
+    ("header", "target", "prediction"),
+    [
+        (["y_true", "y_pred"], ["y_true"], ["y_pred"]),
+        (["id", "target", "prediction"], ["target"], ["prediction"]),
+        (["label", "p_cat", "p_dog"], ["label"], ["p_cat", "p_dog"]),
+        (["Y", "yhat"], ["Y"], ["yhat"]),
+        (["actual", "score"], ["actual"], ["score"]),
+        (["y", "prob", "pred_x"], ["y"], ["prob"]),
+        (["true_a", "true_b", "p_a", "p_b"], ["true_a", "true_b"], ["p_a", "p_b"]),
+        (["gt_x1", "gt_y1", "pred_x1", "pred_y1"], ["gt_x1", "gt_y1"], ["pred_x1", "pred_y1"]),
+    ],
+)
+def test_default_roles(header, target, prediction):
+    roles = resolve_roles([header], ["f.csv"])
+    assert [r.name for r in roles.targets] == target
+    assert [r.name for r in roles.predictions] == prediction
+
+
+def test_named_roles_globs_and_singles():
+    header = ["img", "w", "t", "a", "b", "c"]
+    roles = resolve_roles(
+        [header], ["f.csv"], target="t", prediction="a,b", weight="w", group="img"
+    )
+    assert [r.name for r in roles.predictions] == ["a", "b"]
+    assert roles.weight == ColumnRef(0, "w") and roles.group == ColumnRef(0, "img")
+    assert roles.needed(0) == ["t", "a", "b", "w", "img"]
+    roles = resolve_roles([header], ["f.csv"], target="t", prediction="[abc]")
+    assert [r.name for r in roles.predictions] == ["a", "b", "c"]
+
+
+def test_role_columns_are_not_defaults():
+    roles = resolve_roles([["y", "yhat", "weight"]], ["f.csv"], weight="weight")
+    assert roles.describe() == {"target": ["y"], "prediction": ["yhat"], "weight": "weight"}
+
+
+def test_two_files_take_every_other_column():
+    roles = resolve_roles(
+        [["id", "a", "b", "w"], ["id", "p_a", "p_b"]],
+        ["t.csv", "p.csv"],
+        id_column="id",
+        weight="w",
+    )
+    assert roles.targets == (ColumnRef(0, "a"), ColumnRef(0, "b"))
+    assert roles.predictions == (ColumnRef(1, "p_a"), ColumnRef(1, "p_b"))
+    assert roles.needed(0) == ["a", "b", "w", "id"]
+    assert roles.needed(1) == ["p_a", "p_b", "id"]
+
+
+def test_missing_roles_name_the_file_and_columns():
+    with pytest.raises(InputError) as error:
+        resolve_roles([["a", "b"]], ["f.csv"])
+    assert error.value.one_line() == (
+        "f.csv: no target column found (looked for y_true, target, label, y, actual, "
+        "true_*, target_*, gt_*); available columns: 'a', 'b' (hint: name it with --target)"
+    )
+    with pytest.raises(InputError, match="no column named 'w'; available columns: 'y', 'p'"):
+        resolve_roles([["y", "p"]], ["f.csv"], prediction="p", weight="w")
+
+
+def test_id_must_be_in_both_files():
+    with pytest.raises(InputError, match="p.csv: no column named 'id'"):
+        resolve_roles([["id", "y"], ["p"]], ["t.csv", "p.csv"], id_column="id")
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [("p_dog", "dog"), ("pred_dog", "dog"), ("dog", "dog"), ("p_", "p_"), ("logit_3", "3")],
+)
+def test_class_name(column, expected):
+    assert class_name(column) == expected
+
+
+def test_target_class_name_and_label_key():
+    assert target_class_name("true_comedy") == "comedy"
+    assert target_class_name("is_spam") == "spam"
+    assert [label_key(v) for v in (1.0, 2, "3", " a ", "1.0", 0.5)] == [
+        "1",
+        "2",
+        "3",
+        "a",
+        "1",
+        "0.5",
+    ]
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def test_regression_multi_output_pairs_by_name():
+    data = table(true_a=[1, 2], true_b=[3, 4], p_b=[3.5, 4.5], p_a=[1.5, 2.5])
+    plan = plan_for(data, LayoutOptions(task="regression"))
+    assert plan.prediction_columns == ("p_a", "p_b")
+    layout = plan.arrays(data)
+    np.testing.assert_array_equal(layout.y_true, [[1, 3], [2, 4]])
+    np.testing.assert_array_equal(layout.y_pred, [[1.5, 3.5], [2.5, 4.5]])
+
+
+def test_regression_count_mismatch():
+    data = table(true_a=[1.5, 2], true_b=[3.5, 4], p_a=[1.5, 2.5])
+    with pytest.raises(InputError, match="2 target column.*but 1 prediction column"):
+        plan_for(data, LayoutOptions(task="regression"))
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive", "expected"),
+    [
+        ([0, 1, 1, 0], None, [0, 1, 1, 0]),
+        ([-1, 1, 1, -1], None, [0, 1, 1, 0]),
+        (["no", "yes", "yes", "no"], None, [0, 1, 1, 0]),
+        (["no", "yes", "yes", "no"], "no", [1, 0, 0, 1]),
+        (["False", "True", "True", "False"], None, [0, 1, 1, 0]),
+        ([3, 7, 7, 3], "3", [1, 0, 0, 1]),
+    ],
+)
+def test_binary_labels(labels, positive, expected):
+    data = table(y=labels, yhat=[0.1, 0.8, 0.6, 0.3])
+    plan = plan_for(data, LayoutOptions(positive=positive))
+    assert plan.task == "binary"
+    layout = plan.arrays(data)
+    np.testing.assert_array_equal(layout.y_true, expected)
+    np.testing.assert_array_equal(layout.target_as("binary"), np.asarray(expected, float))
+
+
+def test_binary_third_label_in_a_later_chunk_names_its_line():
+    first = table(y=["a", "b", "a"], yhat=[0.1, 0.2, 0.3])
+    plan = plan_for(first)
+    later = Table(
+        "data.csv",
+        {"y": np.array(["a", "c"], dtype=object), "yhat": np.array([0.5, 0.5])},
+        first_line=40,
+    )
+    with pytest.raises(InputError) as error:
+        plan.arrays(later)
+    assert error.value.one_line() == (
+        "data.csv: line 41: column 'y': label 'c' is a third label: a binary target takes "
+        "two ('a' and 'b') (hint: use --task multiclass for more than two classes)"
+    )
+
+
+def test_binary_forced_with_three_labels():
+    data = table(y=[0, 1, 1, 2, 0], yhat=[0.1, 0.2, 0.3, 0.4, 0.5])
+    with pytest.raises(InputError) as error:
+        plan_for(data, LayoutOptions(task="binary"))
+    assert error.value.one_line() == (
+        "data.csv: line 5: column 'y': 3 distinct labels ('0', '1', '2') but a binary "
+        "target takes two (hint: use --task multiclass)"
+    )
+
+
+def test_binary_two_prediction_columns_pick_the_positive_class():
+    data = table(label=["ham", "spam", "ham"], p_ham=[0.9, 0.2, 0.7], p_spam=[0.1, 0.8, 0.3])
+    plan = plan_for(data, LayoutOptions(task="binary"))
+    assert plan.prediction_columns == ("p_spam",)
+    np.testing.assert_array_equal(plan.arrays(data).y_pred, [0.1, 0.8, 0.3])
+
+
+def test_multiclass_string_labels_map_by_name_in_column_order():
+    data = table(
+        label=["dog", "cat", "bird", "dog"],
+        p_cat=[0.2, 0.5, 0.3, 0.1],
+        p_dog=[0.7, 0.3, 0.3, 0.8],
+        p_bird=[0.1, 0.2, 0.4, 0.1],
+    )
+    plan = plan_for(data)
+    assert plan.task == "multiclass" and plan.class_mapping == "name"
+    assert plan.classes == ("cat", "dog", "bird")
+    layout = plan.arrays(data)
+    np.testing.assert_array_equal(layout.y_true, [1, 0, 2, 1])
+    np.testing.assert_array_equal(layout.target_as("distribution"), np.eye(3)[[1, 0, 2, 1]])
+
+
+def test_multiclass_integer_labels_by_position_and_out_of_range():
+    data = table(label=[0, 2, 1], a=[0.8, 0.1, 0.1], b=[0.1, 0.1, 0.8], c=[0.1, 0.8, 0.1])
+    plan = plan_for(data, prediction="a,b,c")
+    assert plan.class_mapping == "position" and plan.classes == ("0", "1", "2")
+    np.testing.assert_array_equal(plan.arrays(data).y_true, [0, 2, 1])
+    bad = table(label=[0, 3, 1], a=[0.8, 0.1, 0.1], b=[0.1, 0.1, 0.8], c=[0.1, 0.8, 0.1])
+    with pytest.raises(InputError) as error:
+        plan.arrays(bad)
+    assert error.value.one_line() == (
+        "data.csv: line 3: column 'label': label 3 is out of range: the 3 prediction columns "
+        "hold classes 0..2 (hint: select the class columns with --pred)"
+    )
+
+
+def test_one_hot_targets_and_hard_labels():
+    data = table(
+        true_a=[1, 0, 0],
+        true_b=[0, 1, 0],
+        true_c=[0, 0, 1],
+        p_c=[0.1, 0.1, 0.6],
+        p_a=[0.8, 0.2, 0.2],
+        p_b=[0.1, 0.7, 0.2],
+    )
+    plan = plan_for(data)
+    assert (plan.task, plan.target_form) == ("multiclass", "distribution")
+    layout = plan.arrays(data)
+    np.testing.assert_array_equal(layout.target_as("labels"), [0, 1, 2])
+    np.testing.assert_array_equal(layout.y_pred[:, 0], [0.8, 0.2, 0.2])
+
+
+def test_soft_targets_cannot_be_sparse_labels():
+    data = table(t_a=[0.7, 0.5], t_b=[0.3, 0.5], p_a=[0.6, 0.4], p_b=[0.4, 0.6])
+    plan = plan_for(data, LayoutOptions(task="multiclass"), target="t_*")
+    layout = plan.arrays(data)
+    with pytest.raises(InputError, match="targets are soft"):
+        layout.target_as("labels")
+
+
+def test_multilabel_targets_must_be_0_or_1():
+    data = table(true_a=[1, 0, 1], true_b=[1, 1, 0], p_a=[0.9, 0.1, 0.8], p_b=[0.6, 0.7, 0.2])
+    plan = plan_for(data)
+    assert plan.task == "multilabel"
+    bad = table(true_a=[1, 0, 2], true_b=[1, 1, 0], p_a=[0.9, 0.1, 0.8], p_b=[0.6, 0.7, 0.2])
+    with pytest.raises(InputError, match="line 4: column 'true_a': multi-label targets"):
+        plan.arrays(bad)
+
+
+def test_detection_boxes_converted_to_xyxy():
+    data = table(
+        gt_x=[10, 0],
+        gt_y=[20, 0],
+        gt_w=[4, 2],
+        gt_h=[6, 2],
+        pred_x=[11, 0],
+        pred_y=[20, 0],
+        pred_w=[4, 1],
+        pred_h=[6, 1],
+    )
+    plan = plan_for(data, LayoutOptions(task="detection", box_format="xywh"))
+    layout = plan.arrays(data)
+    np.testing.assert_array_equal(layout.y_true, [[10, 20, 14, 26], [0, 0, 2, 2]])
+    centred = plan_for(data, LayoutOptions(task="detection", box_format="cxcywh"))
+    np.testing.assert_array_equal(centred.arrays(data).y_true, [[8, 17, 12, 23], [-1, -1, 1, 1]])
+    inverted = table(
+        gt_x1=[0, 1],
+        gt_y1=[0, 1],
+        gt_x2=[2, -1],
+        gt_y2=[1, 3],
+        pred_x1=[0, 0],
+        pred_y1=[0, 0],
+        pred_x2=[1, 1],
+        pred_y2=[1, 1],
+    )
+    with pytest.raises(InputError, match=r"line 3: column 'gt_x1,gt_y1,gt_x2,gt_y2': box"):
+        plan_for(inverted, LayoutOptions(task="detection")).arrays(inverted)
+
+
+def test_sequence_order_and_padding():
+    data = table(
+        seq=["s1", "s1", "s2", "s1"],
+        pos=[2, 0, 0, 1],
+        token=["b", "a", "<pad>", "b"],
+        mask=[1, 1, 0, 1],
+        p_a=[0.2, 0.9, 0.5, 0.4],
+        p_b=[0.8, 0.1, 0.5, 0.6],
+    )
+    plan = plan_for(
+        data,
+        LayoutOptions(task="sequence"),
+        target="token",
+        prediction="p_*",
+        group="seq",
+        order="pos",
+        weight="mask",
+    )
+    layout = plan.arrays(data)
+    np.testing.assert_array_equal(layout.rows, [1, 3, 0, 2])  # s1 by position, then s2
+    np.testing.assert_array_equal(layout.y_true, [0, 1, 1, 0])  # padding mapped to 0
+    np.testing.assert_array_equal(layout.sample_weight, [1, 1, 1, 0])
+    np.testing.assert_array_equal(layout.prediction_lines, [3, 5, 2, 4])
+
+
+def test_sequence_unknown_token_with_weight_is_an_error():
+    data = table(seq=[1, 1], token=["a", "zzz"], mask=[1, 1], p_a=[0.5, 0.5], p_b=[0.5, 0.5])
+    plan = plan_for(
+        data, LayoutOptions(task="sequence"), target="token", group="seq", weight="mask"
+    )
+    with pytest.raises(InputError, match="line 3: column 'token': label 'zzz' has no prediction"):
+        plan.arrays(data)
+
+
+def test_segmentation_needs_a_group_unless_global():
+    data = table(mask=[0, 1, 1, 0], prob=[0.1, 0.8, 0.6, 0.3])
+    with pytest.raises(InputError, match="segmentation task needs --group"):
+        plan_for(data, LayoutOptions(task="segmentation"), target="mask", prediction="prob")
+    plan = plan_for(
+        data, LayoutOptions(task="segmentation", pooled=True), target="mask", prediction="prob"
+    )
+    np.testing.assert_array_equal(plan.arrays(data).target_as("mask"), [0, 1, 1, 0])
+
+
+def test_probability_checks_name_file_line_and_column():
+    data = table(label=[0, 1], p_0=[0.5, -0.1], p_1=[0.5, 1.1])
+    layout = plan_for(data).arrays(data)
+    with pytest.raises(InputError) as error:
+        layout.check_probabilities(rows_sum_to_one=True)
+    assert error.value.one_line() == (
+        "data.csv: line 3: column 'p_0': prediction -0.1 is outside [0, 1], so it is not a "
+        "probability (hint: are these logits? use --from-logits)"
+    )
+    data = table(label=[0, 1], p_0=[0.5, 0.2], p_1=[0.5, 0.7])
+    layout = plan_for(data).arrays(data)
+    with pytest.raises(InputError, match="line 3: the class probabilities sum to 0.9, not 1"):
+        layout.check_probabilities(rows_sum_to_one=True)
+
+
+def test_renormalize_rescales_rows():
+    data = table(label=[0, 1], p_0=[1.0, 0.2], p_1=[1.0, 0.6])
+    layout = plan_for(data, LayoutOptions(renormalize=True)).arrays(data)
+    np.testing.assert_allclose(layout.y_pred, [[0.5, 0.5], [0.25, 0.75]], rtol=0, atol=1e-15)
+
+
+def test_negative_weight_and_nan_named():
+    data = table(y=[1.5, 2.5], yhat=[1.0, 2.0], w=[1.0, -2.0])
+    with pytest.raises(InputError, match="data.csv: line 3: column 'w': weight -2 is negative"):
+        plan_for(data, weight="w").arrays(data)
+    data = table(y=[1.5, np.nan], yhat=[1.0, 2.0])
+    with pytest.raises(InputError, match="line 3: column 'y': value NaN is not a finite number"):
+        plan_for(data)
+
+
+def test_text_in_a_numeric_target_names_the_value():
+    data = table(y=["1.5", "2.5", "3.25", "oops", "4.5"], yhat=[1, 2, 3, 4, 5])
+    with pytest.raises(InputError, match="line 5: column 'y': cannot parse 'oops'"):
+        plan_for(data)
+
+
+def test_plan_is_applied_identically_to_chunks():
+    """Two chunks laid out by one plan equal the whole input laid out at once."""
+    labels = np.array(["b", "a", "c", "a", "b", "c"], dtype=object)
+    p = np.random.default_rng(0).dirichlet(np.ones(3), 6)
+    whole = table(label=labels, p_a=p[:, 0], p_b=p[:, 1], p_c=p[:, 2])
+    plan = plan_for(whole)
+    full = plan.arrays(whole)
+    first, second = whole.take(np.arange(3)), whole.take(np.arange(3, 6))
+    parts = [plan.arrays(first), plan.arrays(second)]
+    np.testing.assert_array_equal(np.concatenate([x.y_true for x in parts]), full.y_true)
+    np.testing.assert_array_equal(np.concatenate([x.y_pred for x in parts]), full.y_pred)
+    np.testing.assert_array_equal(parts[1].prediction_lines, [5, 6, 7])
+
+
+def test_inference_can_be_stubbed():
+    calls = []
+
+    def fake(targets, predictions, **options):
+        calls.append((sorted(targets), sorted(predictions), options["task"]))
+        return infer_task(targets, predictions, task="regression")
+
+    data = table(y=[0, 1, 1], yhat=[0.2, 0.7, 0.9])
+    resolved = resolve_roles([data.names], [data.name])
+    plan = plan_layout(resolved, [data], LayoutOptions(), infer=fake)
+    assert plan.task == "regression" and calls == [(["y"], ["yhat"], None)]
