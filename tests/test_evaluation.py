@@ -190,7 +190,7 @@ def test_keras_convention_renormalizes_where_losscli_refuses():
     p = np.array([[0.2, 0.2], [0.3, 0.6]])
     plan, data = layout_of(label=[0, 1], p_0=p[:, 0], p_1=p[:, 1])
     requests, _ = resolve_requests(["sparse_cce"], "multiclass")
-    with pytest.raises(InputError, match="sum to 0.4, not 1"):
+    with pytest.raises(InputError, match=r"sum to 0.4, not 1"):
         evaluate(plan.arrays(data), requests)
     value = evaluate(plan.arrays(data), requests, convention="keras").values()["sparse_cce"]
     assert value == pytest.approx(-np.mean(np.log([0.5, 0.6 / 0.9])), rel=1e-12)

@@ -98,7 +98,7 @@ def test_missing_roles_name_the_file_and_columns():
 
 
 def test_id_must_be_in_both_files():
-    with pytest.raises(InputError, match="p.csv: no column named 'id'"):
+    with pytest.raises(InputError, match=r"p.csv: no column named 'id'"):
         resolve_roles([["id", "y"], ["p"]], ["t.csv", "p.csv"], id_column="id")
 
 
@@ -140,7 +140,7 @@ def test_regression_multi_output_pairs_by_name():
 
 def test_regression_count_mismatch():
     data = table(true_a=[1.5, 2], true_b=[3.5, 4], p_a=[1.5, 2.5])
-    with pytest.raises(InputError, match="2 target column.*but 1 prediction column"):
+    with pytest.raises(InputError, match=r"2 target column.*but 1 prediction column"):
         plan_for(data, LayoutOptions(task="regression"))
 
 
@@ -344,7 +344,7 @@ def test_probability_checks_name_file_line_and_column():
     )
     data = table(label=[0, 1], p_0=[0.5, 0.2], p_1=[0.5, 0.7])
     layout = plan_for(data).arrays(data)
-    with pytest.raises(InputError, match="line 3: the class probabilities sum to 0.9, not 1"):
+    with pytest.raises(InputError, match=r"line 3: the class probabilities sum to 0.9, not 1"):
         layout.check_probabilities(rows_sum_to_one=True)
 
 
@@ -356,7 +356,7 @@ def test_renormalize_rescales_rows():
 
 def test_negative_weight_and_nan_named():
     data = table(y=[1.5, 2.5], yhat=[1.0, 2.0], w=[1.0, -2.0])
-    with pytest.raises(InputError, match="data.csv: line 3: column 'w': weight -2 is negative"):
+    with pytest.raises(InputError, match=r"data.csv: line 3: column 'w': weight -2 is negative"):
         plan_for(data, weight="w").arrays(data)
     data = table(y=[1.5, np.nan], yhat=[1.0, 2.0])
     with pytest.raises(InputError, match="line 3: column 'y': value NaN is not a finite number"):
