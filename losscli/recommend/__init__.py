@@ -488,8 +488,10 @@ class _TaskArrays:
                     params.setdefault("box_format", box_format)
                 label = registry.loss_label(name, spec.resolve_params(params), spec)
             except LossCliError as error:
-                label = name
-                results.append(ComputedLoss(label, name, params, role, None, error.one_line()))
+                label = _plain_label(name, params)
+                if label not in seen:
+                    seen.add(label)
+                    results.append(ComputedLoss(label, name, params, role, None, error.one_line()))
                 continue
             if label in seen:
                 continue
@@ -515,3 +517,15 @@ def _numeric(name: str, values: np.ndarray) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError("holds text where numbers are needed", column=name) from None
+
+
+def _plain_label(name: str, params: dict[str, Any]) -> str:
+    """``bce:pos_weight=11;1`` for parameters the registry would not accept (no defaults known)."""
+    shown = []
+    for key, value in params.items():
+        if isinstance(value, (tuple, list)):
+            value = ";".join(f"{v:g}" for v in value)
+        elif isinstance(value, float):
+            value = f"{value:g}"
+        shown.append(f"{key}={value}")
+    return name + (":" + ",".join(shown) if shown else "")

@@ -331,3 +331,20 @@ def test_json_document_has_the_spec_shape():
     assert all(set(a) >= {"loss", "when"} for a in document["alternatives"])
     assert document["evidence"]["kind"] == "classes"
     assert document["losses"]["bce"]["value"] > 0
+
+
+def test_uncomputable_recommendation_is_reported_under_its_own_label():
+    a = np.array([1.0] * 10 + [0.0] * 110)
+    b = np.array([1.0, 0.0] * 60)
+    p = np.linspace(0.05, 0.95, 120)
+    result = recommend({"true_a": a, "true_b": b}, {"p_a": p, "p_b": p[::-1]})
+    labels = [c.label for c in result.computed]
+    assert len(labels) == len(set(labels))
+    weighted = result.computed[0]
+    assert weighted.label == "bce:pos_weight=11;1"
+    assert weighted.value is None and "pos_weight" in weighted.error
+    plain = next(c for c in result.computed if c.label == "bce")
+    y = np.column_stack([a, b])
+    q = np.column_stack([p, p[::-1]])
+    expected = -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))
+    assert plain.value == pytest.approx(expected, rel=1e-12)
