@@ -13,10 +13,13 @@ whatever the file size and a ``.csv.gz`` is never inflated as a whole.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
 import itertools
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -489,7 +492,12 @@ def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_ro
 
 def _block_tables(source, names, wanted, numeric, has_header, first_line, block_bytes):
     line = first_line  # file line of the first byte of the next block
-    with open_utf8(source) as stream:
+    with contextlib.ExitStack() as stack:
+        stream = stack.enter_context(open_utf8(source))
+        if source.compression or source.transcode:
+            # Decompression (zlib/bz2/lzma release the GIL) runs in a thread while polars
+            # parses the previous block: gzip streaming then costs about the inflate time.
+            stream = stack.enter_context(_ReadAhead(stream, ahead_bytes=block_bytes))
         carry = _skip_header(stream, source, has_header, first_line, block_bytes)
         eof = False
         while True:
@@ -521,6 +529,56 @@ def _block_tables(source, names, wanted, numeric, has_header, first_line, block_
             line += lines
             if eof and not carry:
                 return
+
+
+class _ReadAhead:
+    """Pieces of a stream that a background thread reads ahead, at most about
+    ``ahead_bytes`` in advance (so memory stays bounded). Errors in the thread (a corrupt
+    gzip) are raised in the reading thread, at the point the data would have been."""
+
+    def __init__(self, stream, *, ahead_bytes: int) -> None:
+        self._piece = max(1, min(READ_BLOCK, ahead_bytes))
+        self._queue: queue.Queue = queue.Queue(maxsize=max(2, ahead_bytes // self._piece))
+        self._stop = threading.Event()
+        self._pending = b""
+        self._done = False
+        self._thread = threading.Thread(target=self._work, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _work(self, stream) -> None:
+        while not self._stop.is_set():
+            try:
+                item = stream.read(self._piece)
+            except BaseException as error:
+                item = error
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if not isinstance(item, bytes) or not item:
+                return
+
+    def read(self, size: int) -> bytes:
+        """The next piece read ahead (``size`` is ignored: pieces have a fixed length, and
+        the block reader accepts short and long reads), ``b""`` at the end."""
+        del size
+        if self._done:
+            return b""
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        self._done = not item
+        return item
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _skip_header(

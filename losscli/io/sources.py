@@ -187,7 +187,7 @@ class _GuardedStream(io.RawIOBase):
     def __init__(self, stream: BinaryIO, source: Source) -> None:
         self._stream = stream
         self._source = source
-        self._newlines = 0
+        self._offset = 0
 
     def readable(self) -> bool:
         return True
@@ -201,8 +201,8 @@ class _GuardedStream(io.RawIOBase):
         try:
             data = self._stream.read(size)
         except _CORRUPT_ERRORS as error:
-            raise corrupt_error(self._source, error, self._newlines) from None
-        self._newlines += data.count(b"\n")
+            raise corrupt_error(self._source, error, self._offset) from None
+        self._offset += len(data)
         return data
 
     def close(self) -> None:
@@ -254,11 +254,12 @@ class _Transcoder(io.RawIOBase):
         super().close()
 
 
-def corrupt_error(source: Source, error: BaseException, newlines: int | None = None) -> InputError:
-    """The InputError for a corrupt or truncated compressed file."""
+def corrupt_error(source: Source, error: BaseException, offset: int | None = None) -> InputError:
+    """The InputError for a corrupt or truncated compressed file (``offset``: how many
+    bytes decompressed fine)."""
     kind = source.compression or "compressed"
     detail = str(error) or type(error).__name__
-    where = f" after line {newlines}" if newlines else ""
+    where = f" after {offset:,} good bytes" if offset else ""
     return InputError(
         f"corrupt or truncated {kind} data{where} ({detail})",
         file=source.name,
