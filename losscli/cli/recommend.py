@@ -109,10 +109,9 @@ def recommend(
 ) -> None:
     """Recommend a loss and an output activation from the data, with the evidence.
 
-    Infers the task (and says why), measures the evidence (outliers, skew, class
-    imbalance, label cardinality, what the predictions look like) and recommends a
-    loss, its activation and parameters, with ranked alternatives. With predictions,
-    the recommended loss and the alternatives are also computed on them.
+    Infers the task and says why; measures the evidence (outliers, skew, class imbalance,
+    label cardinality, what the predictions look like); recommends a loss, its activation
+    and parameters, with ranked alternatives; with predictions, computes them all on them.
 
     Example: losscli recommend data.csv --target y --pred yhat
     """

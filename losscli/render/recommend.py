@@ -307,13 +307,13 @@ def table_renderables(result: RecommendResult, width: int = 100) -> list[Any]:
         computed.add_column("loss")
         computed.add_column("role")
         computed.add_column("value", justify="right")
+        computed.add_column("note")
         for item in result.computed:
-            value = (
-                Text(_num(item.value))
-                if item.value is not None
-                else Text(f"not computed: {item.error}", style="red")
-            )
-            computed.add_row(literal(item.label), item.role, value)
+            if item.value is not None:
+                computed.add_row(literal(item.label), item.role, _num(item.value), "")
+            else:
+                note = literal(f"not computed: {item.error}", style="red")
+                computed.add_row(literal(item.label), item.role, "—", note)
         parts.append(computed)
     return parts
 
