@@ -28,11 +28,12 @@ from losscli.engine.progress import ChunkProgress
 from losscli.engine.states import Piece, merge_pieces
 from losscli.losses.base import State
 
-#: Float64 values held per chunk: 2 Mi values is 16 MiB of input per chunk, e.g. 1 Mi rows
-#: of a target and a prediction column, or ~190 Ki rows of 1 label + 10 class columns.
-#: Chunks this size keep NumPy's per-call overhead negligible (<1% at 1 Mi rows) while
-#: the loss temporaries (a few arrays of the chunk's size) stay in the tens of MiB.
-CHUNK_VALUES = 2 * 1024 * 1024
+#: Float64 values held per chunk: 512 Ki values (4 MiB), e.g. 256 Ki rows of a target
+#: and a prediction column, or ~47 Ki rows of 1 label + 10 class columns. Measured on the
+#: 10 M-row benchmark (docs/performance.md): the same wall time as 1 Mi-row chunks (NumPy's
+#: per-call overhead stays < 1%), and ~100 MiB less peak memory, because the reader's
+#: buffers and the loss temporaries (a few arrays of the chunk's size) scale with it.
+CHUNK_VALUES = 512 * 1024
 #: Never fewer rows per chunk than this, however many columns.
 MIN_CHUNK_ROWS = 8 * 1024
 #: A group (image, sequence) is carried into the next chunk so that every chunk holds
@@ -45,9 +46,9 @@ def default_chunk_rows(n_columns: int) -> int:
     """Rows per chunk for a layout that reads ``n_columns`` numeric columns.
 
     >>> default_chunk_rows(2)
-    1048576
+    262144
     >>> default_chunk_rows(11)
-    190650
+    47662
     """
     return max(MIN_CHUNK_ROWS, CHUNK_VALUES // max(1, n_columns))
 

@@ -138,5 +138,5 @@ def test_no_rows_is_an_error():
 
 
 def test_default_chunk_rows_scale_with_columns():
-    assert default_chunk_rows(2) == 1 << 20
+    assert default_chunk_rows(2) == 1 << 18
     assert default_chunk_rows(1000) == 8 * 1024  # the floor
