@@ -640,3 +640,59 @@ def paired_difference(
     base = _ratio_terms(baseline_values, weights, groups, denominator, transform)
     cand = _ratio_terms(candidate_values, weights, groups, denominator, transform)
     return paired_interval(base, cand, level=level, n_resamples=n_resamples, seed=seed)
+
+
+# --- compute --ci -------------------------------------------------------------------
+
+
+def add_intervals(
+    report: dict[str, Any],
+    layout: Any,
+    requests: Sequence[Any],
+    *,
+    convention: str,
+    level: float,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int | None = None,
+) -> list[str]:
+    """``compute --ci``: add ``"ci": {"level", "low", "high", ...}`` to each loss of the
+    compute ``report`` (a loss that has no interval gets ``"ci": null`` and a warning).
+
+    Args:
+        report: the ``losscli/compute/1`` document; its ``losses`` are keyed by label.
+        layout: the :class:`losscli.layout.Layout` the losses were evaluated on.
+        requests: the :class:`losscli.evaluation.LossRequest` objects, one per label.
+        convention, level, n_resamples: as for :func:`loss_interval`.
+        seed: None draws one, which the report then shows, so a run can be repeated.
+
+    Returns:
+        The warnings (also appended to ``report["warnings"]``).
+    """
+    level = check_level(level)
+    n_resamples = check_resamples(n_resamples)
+    seed = _int_seed(seed) % (2**32)
+    warnings: list[str] = []
+    for request in requests:
+        spec = request.spec
+        entry = report["losses"].get(request.label)
+        if entry is None:
+            continue
+        try:
+            terms = loss_terms(
+                spec,
+                layout.target_as(spec.target),
+                layout.y_pred,
+                sample_weight=layout.sample_weight,
+                groups=layout.groups if spec.grouped else None,
+                convention=convention,
+                task=layout.task,
+                **request.params,
+            )
+        except ShapeError as error:
+            entry["ci"] = None
+            warnings.append(f"no interval for {request.label}: {error.message}")
+            continue
+        interval = interval_of(terms, level=level, n_resamples=n_resamples, seed=seed)
+        entry["ci"] = {**interval.as_dict(), "seed": seed}
+    report.setdefault("warnings", []).extend(warnings)
+    return warnings

@@ -72,6 +72,9 @@ class ComputeOptions:
     summary: bool = False
     annotate: bool = False
     output_format: str = "json"
+    ci: float | None = None  # --ci LEVEL: bootstrap intervals (losscli.bootstrap)
+    bootstrap: int = 2000
+    seed: int | None = None
 
 
 _INPUT = "Input"
@@ -263,6 +266,28 @@ def compute(
             rich_help_panel=_OUTPUT,
         ),
     ] = False,
+    ci: Annotated[
+        float | None,
+        typer.Option(
+            "--ci",
+            help="Add a percentile bootstrap confidence interval at this level, e.g. 0.95.",
+            rich_help_panel=_OUTPUT,
+            show_default=False,
+        ),
+    ] = None,
+    bootstrap: Annotated[
+        int,
+        typer.Option("--bootstrap", help="Bootstrap resamples for --ci.", rich_help_panel=_OUTPUT),
+    ] = 2000,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Random seed for --ci (default: drawn, and shown in the JSON).",
+            rich_help_panel=_OUTPUT,
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat | None,
         typer.Option(
@@ -308,6 +333,9 @@ def compute(
         summary=summary,
         annotate=annotate,
         output_format=resolve_format(output_format).value,
+        ci=ci,
+        bootstrap=bootstrap,
+        seed=seed,
     )
     _run(options)
 
@@ -390,6 +418,19 @@ def _run(options: ComputeOptions) -> None:
     report = render.compute_report(
         plan, evaluation, results, warnings, convention=options.convention
     )
+    if options.ci is not None:
+        from losscli.bootstrap import add_intervals
+
+        for message in add_intervals(
+            report,
+            layout,
+            requests,
+            convention=options.convention,
+            level=options.ci,
+            n_resamples=options.bootstrap,
+            seed=options.seed,
+        ):
+            render.warning_line(message)
     if options.per_sample:
         render.write_per_sample(
             options.per_sample,

@@ -156,6 +156,17 @@ def _columns_text(columns: Mapping[str, Any]) -> list[tuple[str, str]]:
     return parts
 
 
+def _ci_header(report: Mapping[str, Any]) -> str:
+    """``"95% interval"`` when ``--ci`` added intervals (losscli.bootstrap), else ``""``."""
+    levels = [e["ci"]["level"] for e in report["losses"].values() if e.get("ci")]
+    return f"{100 * levels[0]:g}% interval" if levels else ""
+
+
+def _ci_text(entry: Mapping[str, Any]) -> str:
+    ci = entry.get("ci")
+    return f"[{short_float(ci['low'])}, {short_float(ci['high'])}]" if ci else "—"
+
+
 def rich_tables(report: Mapping[str, Any]) -> list[Any]:
     """The Rich renderables of the terminal view: losses, slices, checks."""
     from rich.table import Table
@@ -179,6 +190,9 @@ def rich_tables(report: Mapping[str, Any]) -> list[Any]:
                 outputs.append(name)
     for name in outputs:
         table.add_column(literal(name), justify="right")
+    interval = _ci_header(report)
+    if interval:
+        table.add_column(interval, justify="right")
     table.add_column("parameters", style="dim")
     for label, entry in report["losses"].items():
         per_output = entry.get("per_output", {})
@@ -186,6 +200,7 @@ def rich_tables(report: Mapping[str, Any]) -> list[Any]:
             literal(label),
             short_float(entry["value"]),
             *[short_float(per_output.get(name)) for name in outputs],
+            *([_ci_text(entry)] if interval else []),
             literal(_params_text(entry["params"])),
         )
     renderables: list[Any] = [title, table, caption]
@@ -269,10 +284,12 @@ def markdown(report: Mapping[str, Any]) -> str:
                 Markdown(f"`{label}`") if "`" not in label else label,
                 entry["value"],
                 *[per_output.get(name) for name in outputs],
+                *([_ci_text(entry)] if _ci_header(report) else []),
                 _params_text(entry["params"]),
             ]
         )
-    lines.append(markdown_table(["loss", "value", *outputs, "parameters"], rows))
+    interval = [_ci_header(report)] if _ci_header(report) else []
+    lines.append(markdown_table(["loss", "value", *outputs, *interval, "parameters"], rows))
     group_by = report.get("group_by")
     if group_by:
         labels = list(report["losses"])
