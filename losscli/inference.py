@@ -141,16 +141,10 @@ def _missing_mask(values: np.ndarray) -> np.ndarray:
     if _is_numeric(values):
         return ~np.isfinite(values.astype(np.float64, copy=False))
     text = values.astype(object)
-    missing = np.fromiter(
-        (
-            item is None
-            or (isinstance(item, float) and not np.isfinite(item))
-            or (isinstance(item, str) and not item.strip())
-            for item in text
-        ),
-        dtype=bool,
-        count=text.shape[0],
-    )
+    # Vectorised (no Python loop over rows): None, NaN (the one value unequal to itself)
+    # and blank strings are missing.
+    missing = np.equal(text, None) | np.not_equal(text, text)
+    missing |= np.char.str_len(np.char.strip(text.astype(str))) == 0
     return missing
 
 

@@ -187,3 +187,28 @@ def test_prediction_columns_pair_with_targets_by_name(runner, tmp_path):
     p = np.array([[0.9, 0.2], [0.3, 0.8], [0.7, 0.6], [0.4, 0.1]])
     expected = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     assert document["losses"]["bce"]["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_group_column_makes_a_mask_segmentation(runner, tmp_path):
+    path = tmp_path / "seg.csv"
+    rows = ["image,mask,prob"]
+    for image in range(3):
+        for pixel in range(8):
+            mask = 1 if pixel < 2 else 0
+            rows.append(f"{image},{mask},{0.8 if mask else 0.1}")
+    path.write_text("\n".join(rows) + "\n")
+    document = run_json(runner, str(path), "--target", "mask", "--pred", "prob", "--group", "image")
+    assert document["task"]["type"] == "segmentation"
+    assert document["task"]["ambiguous"] is True
+    assert document["recommendation"]["loss"] == "dice"
+    assert document["recommendation"]["activation"] == "sigmoid"
+    # soft Dice per image, smooth 1 (losscli profile): every image has Σp·y = 1.6,
+    # Σp = 2.2, Σy = 2, so 1 - (2·1.6 + 1) / (2.2 + 2 + 1)
+    assert document["losses"]["dice"]["value"] == pytest.approx(1 - 4.2 / 5.2, rel=1e-12)
+
+
+def test_stdin_is_read_with_dash(runner):
+    text = (SAMPLES / "recommend_binary.csv").read_text()
+    result = runner.invoke(app, ["recommend", "-", "--format", "json"], input=text)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["recommendation"]["loss"] == "bce"
