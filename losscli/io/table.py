@@ -124,7 +124,7 @@ class Table:
                     file=self.name,
                     line=self.line_of(row),
                     column=column,
-                    hint=_parse_hint(text),
+                    hint=_parse_hint(text, self.line_of(row)),
                 ) from None
             if not np.isfinite(number):
                 raise InputError(
@@ -197,7 +197,9 @@ def _number_text(value: float) -> str:
     return "inf" if value > 0 else "-inf"
 
 
-def _parse_hint(text: str) -> str:
+def _parse_hint(text: str, line: int) -> str:
+    if line == 1:
+        return "line 1 looks like a header: leave out --no-header"
     if any(separator in text for separator in ",;\t|"):
         return "the value holds a separator character: check --delimiter"
     return "is the right column selected, or does the file have no header (--no-header)?"
