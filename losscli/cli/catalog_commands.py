@@ -95,6 +95,7 @@ def explain(
             help="Loss names or aliases, optionally with parameters (huber:delta=2). "
             "Several names overlay their plots.",
             show_default=False,
+            metavar="NAME[:key=value,...]",
         ),
     ],
     output_format: FormatOption = None,
