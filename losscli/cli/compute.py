@@ -91,6 +91,7 @@ def compute(
             help="One file of targets and predictions, or a TARGETS file and a PREDICTIONS "
             "file (CSV, .tsv, .gz/.bz2/.xz, Parquet; '-' is standard input).",
             show_default=False,
+            metavar="FILES",
         ),
     ],
     target: Annotated[
@@ -403,9 +404,6 @@ def _run(options: ComputeOptions) -> None:
         for check in parsed_checks
     ]
     warnings = [*prediction_warnings(plan, layout), *warnings]
-    render.diagnostics(plan, options.task == "auto")
-    for message in warnings:
-        render.warning_line(message)
 
     evaluation = evaluate(
         layout,
@@ -414,6 +412,16 @@ def _run(options: ComputeOptions) -> None:
         per_output=options.per_output,
         by_slice=options.group_by is not None,
     )
+    if options.per_sample:
+        render.write_per_sample(
+            options.per_sample,
+            per_sample_values(layout, requests, convention=options.convention),
+            layout,
+        )
+    # Diagnostics only once the numbers exist: a failed run prints its one error line.
+    render.diagnostics(plan, options.task == "auto")
+    for message in warnings:
+        render.warning_line(message)
     results = evaluate_checks(checks, evaluation.values())
     report = render.compute_report(
         plan, evaluation, results, warnings, convention=options.convention
@@ -431,12 +439,6 @@ def _run(options: ComputeOptions) -> None:
             seed=options.seed,
         ):
             render.warning_line(message)
-    if options.per_sample:
-        render.write_per_sample(
-            options.per_sample,
-            per_sample_values(layout, requests, convention=options.convention),
-            layout,
-        )
     render.emit(report, options.output_format)
     failed = [r for r in results if r.failed]
     for result in failed:

@@ -133,7 +133,9 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
             prefix=f".{target.name}.", suffix=".tmp", dir=directory
         )
     except OSError as error:
-        raise InputError(f"cannot write {error.strerror or error}", file=str(path)) from None
+        raise InputError(
+            f"cannot write the file: {error.strerror or error}", file=str(path)
+        ) from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         os.chmod(temporary, 0o666 & ~_umask())
@@ -145,7 +147,9 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise InputError(f"cannot write {error.strerror or error}", file=str(path)) from None
+        raise InputError(
+            f"cannot write the file: {error.strerror or error}", file=str(path)
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
