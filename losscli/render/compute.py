@@ -248,7 +248,7 @@ def csv_report(report: Mapping[str, Any]) -> str:
         params = json.dumps(entry["params"], separators=(",", ":"), ensure_ascii=False)
         rows.append([label, entry["name"], entry["value"], "", "", n, params])
         for output, value in entry.get("per_output", {}).items():
-            rows.append([label, entry["name"], value, "", output, n, params])
+            rows.append([label, entry["name"], value, "", clean(output), n, params])
     group_by = report.get("group_by")
     if group_by:
         for key, part in group_by["slices"].items():
@@ -256,7 +256,15 @@ def csv_report(report: Mapping[str, Any]) -> str:
                 entry = report["losses"][label]
                 params = json.dumps(entry["params"], separators=(",", ":"), ensure_ascii=False)
                 rows.append(
-                    [label, entry["name"], value["value"], key, "", part["n_samples"], params]
+                    [
+                        label,
+                        entry["name"],
+                        value["value"],
+                        clean(key),
+                        "",
+                        part["n_samples"],
+                        params,
+                    ]
                 )
     return csv_text(CSV_HEADER, rows)
 
