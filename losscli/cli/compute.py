@@ -41,6 +41,13 @@ class ConventionChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style
     sklearn = "sklearn"
 
 
+class EngineChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style
+    auto = "auto"
+    memory = "memory"
+    streaming = "streaming"
+    dask = "dask"
+
+
 @dataclass
 class ComputeOptions:
     """Everything the command line said, as plain values."""
@@ -75,6 +82,9 @@ class ComputeOptions:
     ci: float | None = None  # --ci LEVEL: bootstrap intervals (losscli.bootstrap)
     bootstrap: int = 2000
     seed: int | None = None
+    engine: str = "auto"  # losscli.engine: memory | streaming | dask (docs/distributed.md)
+    scheduler: str | None = None
+    chunk_rows: int | None = None
 
 
 _INPUT = "Input"
@@ -289,6 +299,30 @@ def compute(
             show_default=False,
         ),
     ] = None,
+    engine: Annotated[
+        EngineChoice,
+        typer.Option(
+            help="auto: stream large files and globs of files, else read into memory; "
+            "dask: a Dask cluster (pip install 'losscli[dask]').",
+            rich_help_panel=_INPUT,
+        ),
+    ] = EngineChoice.auto,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address for --engine dask (default: a local cluster).",
+            rich_help_panel=_INPUT,
+            show_default=False,
+        ),
+    ] = None,
+    chunk_rows: Annotated[
+        int | None,
+        typer.Option(
+            help="Rows per chunk when streaming (default: ~4 MiB of values).",
+            rich_help_panel=_INPUT,
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat | None,
         typer.Option(
@@ -337,6 +371,9 @@ def compute(
         ci=ci,
         bootstrap=bootstrap,
         seed=seed,
+        engine=engine.value,
+        scheduler=scheduler,
+        chunk_rows=chunk_rows,
     )
     _run(options)
 
@@ -347,44 +384,21 @@ def _run(options: ComputeOptions) -> None:
     import sys
 
     from losscli.checks import evaluate_checks, parse_check
+    from losscli.engine.inputs import prepare_inputs
     from losscli.errors import CheckFailed
     from losscli.evaluation import (
         default_loss,
-        evaluate,
         parse_request,
         per_sample_values,
         resolve_requests,
     )
-    from losscli.layout import LayoutOptions, plan_layout, prediction_warnings, read_inputs
+    from losscli.layout import prediction_warnings
     from losscli.render import compute as render
 
     parsed_checks = [parse_check(text) for text in options.checks]  # syntax errors first
-    roles, tables = read_inputs(
-        options.files,
-        target=options.target,
-        prediction=options.prediction,
-        weight=options.weight,
-        id_column=options.id_column,
-        group=options.group,
-        order=options.order,
-        group_by=options.group_by,
-        delimiter=options.delimiter,
-        has_header=options.has_header,
-        encoding=options.encoding,
-    )
-    plan = plan_layout(
-        roles,
-        tables,
-        LayoutOptions(
-            task=options.task,
-            positive=options.positive,
-            from_logits=options.from_logits,
-            renormalize=options.renormalize,
-            box_format=options.box_format,
-            pooled=options.pooled,
-        ),
-    )
-    layout = plan.arrays(*tables)
+    # Engine choice, then the whole input (memory) or its head (streaming/dask).
+    prepared = prepare_inputs(options)
+    plan, layout = prepared.plan, prepared.layout
     requests, warnings = resolve_requests(
         options.losses,
         plan.task,
@@ -405,8 +419,7 @@ def _run(options: ComputeOptions) -> None:
     ]
     warnings = [*prediction_warnings(plan, layout), *warnings]
 
-    evaluation = evaluate(
-        layout,
+    evaluation = prepared.evaluate(
         requests,
         convention=options.convention,
         per_output=options.per_output,

@@ -65,8 +65,8 @@ def choose_engine(
         raise ParameterError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
     if requested in ("streaming", "dask") and memory_only:
         raise ParameterError(
-            f"{', '.join(memory_only)} needs every row in memory and runs on a single "
-            f"machine only; it cannot be used with --engine {requested}",
+            f"{' and '.join(memory_only)} needs every row in memory, on a single machine; "
+            f"it cannot be used with --engine {requested}",
             hint="drop --engine (or use --engine memory)",
         )
     if requested != "auto":

@@ -11,6 +11,7 @@ naming its file, line and column, raised by ``LayoutPlan.arrays``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Rows of the first file the streaming/Dask plan is decided from (task inference,
@@ -77,3 +78,132 @@ def plan_from_head(
             "of the first file; give --task to fix it"
         )
     return plan, plan.arrays(head)
+
+
+@dataclass
+class PreparedInput:
+    """The input of a ``compute`` run, read whole or planned for streaming.
+
+    Attributes:
+        engine: ``memory``, ``streaming`` or ``dask``.
+        paths: the files (a glob expanded).
+        plan: the layout plan (from all rows in memory, or from the head of the first file).
+        layout: all rows laid out (memory), or the head the plan was decided from.
+    """
+
+    engine: str
+    paths: list[str]
+    plan: Any
+    layout: Any
+    chunk_rows: int | None = None
+    scheduler: str | None = None
+    read_options: dict[str, Any] = field(default_factory=dict)
+
+    def evaluate(
+        self,
+        requests: Sequence[Any],
+        *,
+        convention: Any = "losscli",
+        per_output: bool = False,
+        by_slice: bool = False,
+    ) -> Any:
+        """Every request on all rows (``losscli.evaluation.Evaluation``), by the engine."""
+        if self.engine == "memory":
+            from losscli.evaluation import evaluate
+
+            return evaluate(
+                self.layout,
+                requests,
+                convention=convention,
+                per_output=per_output,
+                by_slice=by_slice,
+            )
+        from losscli.engine import evaluate_files
+
+        return evaluate_files(
+            self.paths,
+            self.plan,
+            requests,
+            convention=convention,
+            engine=self.engine,
+            chunk_rows=self.chunk_rows,
+            scheduler=self.scheduler,
+            read_options=self.read_options,
+            per_output=per_output,
+            by_slice=by_slice,
+        )
+
+
+def prepare_inputs(options: Any) -> PreparedInput:
+    """Choose the engine for ``compute``'s options, then read (memory) or plan (streaming).
+
+    ``options`` is the command's ``ComputeOptions`` (files, the column roles, the layout
+    choices, ``engine``, ``scheduler``, ``chunk_rows``, ``per_sample``, ``ci``).
+
+    Raises:
+        ParameterError: a memory-only option (``--per-sample``, ``--ci``, two files) with
+            ``--engine streaming|dask``; ``--scheduler`` without ``--engine dask``; a glob
+            of several files where only one file can be read into memory.
+    """
+    from losscli.engine import choose_engine
+    from losscli.errors import ParameterError
+    from losscli.layout import LayoutOptions, plan_layout, read_inputs
+
+    requested = getattr(options, "engine", "auto") or "auto"
+    scheduler = getattr(options, "scheduler", None)
+    if scheduler and requested != "dask":
+        raise ParameterError("--scheduler is for --engine dask", hint="add --engine dask")
+    files = list(options.files)
+    paths = input_paths(files)
+    memory_only = []
+    if getattr(options, "per_sample", None):
+        memory_only.append("--per-sample")
+    if getattr(options, "ci", None) is not None:
+        memory_only.append("--ci")
+    if len(files) > 1:  # (three or more is read_inputs' "one file, or two" error)
+        memory_only.append("a targets file with a predictions file")
+    engine = choose_engine(paths, requested, memory_only=memory_only)
+    read_options = {
+        "delimiter": options.delimiter,
+        "has_header": options.has_header,
+        "encoding": options.encoding,
+    }
+    roles = {
+        "target": options.target,
+        "prediction": options.prediction,
+        "weight": options.weight,
+        "id_column": options.id_column,
+        "group": options.group,
+        "order": options.order,
+        "group_by": options.group_by,
+    }
+    layout_options = LayoutOptions(
+        task=options.task,
+        positive=options.positive,
+        from_logits=options.from_logits,
+        renormalize=options.renormalize,
+        box_format=options.box_format,
+        pooled=options.pooled,
+    )
+    if engine == "memory":
+        if len(files) == 1 and len(paths) > 1:
+            reason = ", ".join(memory_only) or "--engine memory"
+            raise ParameterError(
+                f"{reason} reads one file into memory, but {files[0]!r} matches {len(paths)} files",
+                hint="name one file, or drop the option to stream the files",
+            )
+        roles_found, tables = read_inputs(paths, **roles, **read_options)
+        plan = plan_layout(roles_found, tables, layout_options)
+        return PreparedInput("memory", paths, plan, plan.arrays(*tables))
+    plan, head = plan_from_head(
+        paths, roles=roles, layout_options=layout_options, read_options=read_options
+    )
+    return PreparedInput(
+        engine,
+        paths,
+        plan,
+        head,
+        chunk_rows=getattr(options, "chunk_rows", None),
+        scheduler=scheduler,
+        read_options=read_options,
+    )

@@ -199,7 +199,7 @@ def test_plan_and_states_pickle_for_worker_processes(tmp_path):
 def test_memory_only_options_refuse_streaming_and_dask():
     from losscli.errors import ParameterError
 
-    with pytest.raises(ParameterError, match="single machine only"):
+    with pytest.raises(ParameterError, match="--per-sample needs every row in memory, on a single"):
         engine.choose_engine(["a.csv"], "dask", memory_only=["--per-sample"])
     assert engine.choose_engine(["a.csv", "b.csv"], "auto", memory_only=["--ci"]) == "memory"
 
