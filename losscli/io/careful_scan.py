@@ -76,15 +76,26 @@ def scan(
     n_fields: int,
     start_line: int,
     max_records: int | None = None,
+    check_quotes: bool = False,
 ) -> ScanResult:
     """Walk the records of ``raw_lines`` (which start at file line ``start_line``).
+
+    With ``check_quotes``, a last record that ends inside an open quote is an error too
+    (Python's csv module accepts it at the end of the data; polars does not).
 
     Raises:
         InputError: undecodable bytes, or a record whose field count differs from
             ``n_fields`` (a ragged row), naming the line and the column.
     """
+    quotes = [0]
+
+    def counted(lines: Iterator[str]) -> Iterator[str]:
+        for text in lines:
+            quotes[0] += text.count('"')
+            yield text
+
     reader = csv.reader(
-        decoded_lines(source, raw_lines, start_line, header),
+        counted(decoded_lines(source, raw_lines, start_line, header)),
         delimiter=source.delimiter,
         quotechar='"',
         doublequote=True,
@@ -109,6 +120,14 @@ def scan(
             record += 1
             if max_records is not None and record >= max_records:
                 break
+        else:
+            if check_quotes and quotes[0] % 2 and record:
+                raise InputError(
+                    "unterminated quoted field: a '\"' opens a field that never closes",
+                    file=source.name,
+                    line=line,
+                    hint='close the quote, or double quotes inside quoted fields ("")',
+                )
     except csv.Error as error:
         raise InputError(
             f"malformed CSV: {error}",

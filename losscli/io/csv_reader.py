@@ -48,7 +48,7 @@ STREAM_WITH_POLARS_SCAN = True
 def _first_records(
     source: Source, count: int, has_header: bool
 ) -> tuple[list[list[str]], list[int]]:
-    """The first ``count`` records (blank lines skipped) and the line each ends on."""
+    """The first ``count`` records (blank lines skipped) and the line each starts on."""
     records: list[list[str]] = []
     starts: list[int] = []
     # Filled with the header once read, so that undecodable bytes further down are
@@ -65,12 +65,12 @@ def _first_records(
         line = 1
         try:
             for fields in reader:
-                line = reader.line_num + 1
                 if fields:
                     if has_header and not records:
                         header.extend(fields)
                     records.append(fields)
-                    starts.append(reader.line_num)
+                    starts.append(line)
+                line = reader.line_num + 1
                 if len(records) >= count:
                     break
         except csv.Error as error:
@@ -96,18 +96,20 @@ def _header_info(source: Source, has_header: bool) -> tuple[tuple[str, ...], int
 
 @functools.lru_cache(maxsize=32)
 def _header_info_cached(source: Source, has_header: bool, _mtime: int, _size: int):
-    records, ends = _first_records(source, SAMPLE_ROWS + 1, has_header)
+    records, starts = _first_records(source, SAMPLE_ROWS + 1, has_header)
     if not records:
         raise InputError("the file is empty (no header, no data)", file=source.name)
+    # Data starts at the first non-blank record after the header: polars takes the width
+    # of the file from its first line, so leading blank lines are skipped as lines.
     if has_header:
         names = tuple(records[0])
         _check_names(source, names)
         sample = records[1:]
-        data_start = ends[0] + 1
+        data_start = starts[1] if len(starts) > 1 else starts[0] + 1
     else:
         names = tuple(str(i) for i in range(len(records[0])))
         sample = records
-        data_start = 1
+        data_start = starts[0]
     return names, data_start, tuple(tuple(r) for r in sample)
 
 
@@ -148,7 +150,9 @@ def read_csv_table(
     read = _with_sentinel(names, wanted)
     numeric = _numeric_guess(names, read, sample)
     try:
-        frame = _polars_read(_polars_input(source), source, names, read, numeric, has_header)
+        frame = _polars_read(
+            _polars_input(source), source, names, read, numeric, skip_lines=first_line - 1
+        )
     except InputError:
         raise
     except Exception as error:
@@ -212,12 +216,18 @@ def _polars_input(source: Source):
         return stream.read()
 
 
-@functools.cache
-def _polars_column_base() -> int:
-    """Whether polars names headerless columns from ``column_0`` or ``column_1``."""
+def _polars_schema(names: Sequence[str], wanted: Sequence[str], numeric: dict[str, bool]):
+    """A full schema (one entry per header column, named by position so that odd header
+    names cannot confuse polars), and the positional names of ``wanted``. A full schema
+    makes polars fail on a first row with more or fewer fields than the header, which it
+    would otherwise take as the width of the file."""
     import polars as pl
 
-    return int(pl.read_csv(b"0\n", has_header=False).columns[0].rsplit("_", 1)[1])
+    index = {name: i for i, name in enumerate(names)}
+    schema = {f"c{i}": pl.String for i in range(len(names))}
+    for name in wanted:
+        schema[f"c{index[name]}"] = pl.Float64 if numeric[name] else pl.String
+    return schema, [f"c{index[name]}" for name in wanted]
 
 
 def _polars_read(
@@ -226,31 +236,28 @@ def _polars_read(
     names: Sequence[str],
     wanted: Sequence[str],
     numeric: dict[str, bool],
-    has_header: bool,
     *,
-    skip_header: bool = True,
+    skip_lines: int,
 ):
+    """polars reads ``wanted`` from ``data`` after ``skip_lines`` raw lines (the header and
+    any blank lines before it: lines, not records, so a header with a quoted line break is
+    skipped whole)."""
     import polars as pl
 
-    base = _polars_column_base()
-    index = {name: i for i, name in enumerate(names)}
-    positions = [index[name] for name in wanted]
-    overrides = {
-        f"column_{index[name] + base}": (pl.Float64 if numeric[name] else pl.String)
-        for name in wanted
-    }
+    schema, positional = _polars_schema(names, wanted, numeric)
     frame = pl.read_csv(
         data,
         has_header=False,
-        skip_rows=1 if (has_header and skip_header) else 0,
-        columns=positions,
+        skip_lines=skip_lines,
+        columns=[int(name[1:]) for name in positional],
         separator=source.delimiter,
         quote_char='"',
         infer_schema=False,
-        schema_overrides=overrides,
+        schema=schema,
         raise_if_empty=False,
         truncate_ragged_lines=False,
     )
+    frame = frame.select(positional)
     frame.columns = list(wanted)
     return frame
 
@@ -260,12 +267,15 @@ def _after_fast_failure(source, names, wanted, has_header, first_line, error):
     _careful_scan(source, names, first_line, has_header)
     try:
         text = dict.fromkeys(wanted, False)
-        return _polars_read(_polars_input(source), source, names, wanted, text, has_header)
+        return _polars_read(
+            _polars_input(source), source, names, wanted, text, skip_lines=first_line - 1
+        )
     except InputError:
         raise
     except Exception as second:
         if isinstance(second, OSError | EOFError) and source.compression:
             raise corrupt_error(source, second) from None
+        _careful_scan(source, names, first_line, has_header, check_quotes=True)
         detail = (
             str(second).strip().splitlines()[0] if str(second).strip() else type(second).__name__
         )
@@ -276,7 +286,9 @@ def _after_fast_failure(source, names, wanted, has_header, first_line, error):
         ) from error
 
 
-def _careful_scan(source: Source, names, first_line: int, has_header: bool, max_records=None):
+def _careful_scan(
+    source: Source, names, first_line: int, has_header: bool, *, check_quotes: bool = False
+):
     with open_utf8(source) as stream:
         # Skip the header record's lines (normally one) so records match polars' rows.
         raw_lines = itertools.islice(_strip_bom(iter(stream)), first_line - 1, None)
@@ -286,7 +298,7 @@ def _careful_scan(source: Source, names, first_line: int, has_header: bool, max_
             header=list(names) if has_header else None,
             n_fields=len(names),
             start_line=first_line,
-            max_records=max_records,
+            check_quotes=check_quotes,
         )
 
 
@@ -450,23 +462,18 @@ def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_ro
 
     done = 0
     try:
-        base = _polars_column_base()
-        index = {name: i for i, name in enumerate(names)}
-        polars_names = [f"column_{index[name] + base}" for name in read]
+        schema, positional = _polars_schema(names, read, numeric)
         lazy = pl.scan_csv(
             source.path,
             has_header=False,
-            skip_rows=1 if has_header else 0,
+            skip_lines=first_line - 1,
             separator=source.delimiter,
             quote_char='"',
             infer_schema=False,
-            schema_overrides={
-                polars_name: (pl.Float64 if numeric[name] else pl.String)
-                for polars_name, name in zip(polars_names, read, strict=True)
-            },
+            schema=schema,
             raise_if_empty=False,
             truncate_ragged_lines=False,
-        ).select(polars_names)
+        ).select(positional)
         for frame in lazy.collect_batches(chunk_size=chunk_rows):
             frame.columns = list(read)
             table, suspicious = _to_table(source, frame, read, first_line + done)
@@ -523,10 +530,17 @@ def _block_tables(source, names, wanted, numeric, has_header, first_line, block_
             block = buffer if cut == len(buffer) else buffer[:cut]
             carry = buffer[cut:]
             del buffer
-            table, lines = _parse_block(source, block, names, wanted, numeric, line)
-            del block
-            yield table
-            line += lines
+            # polars takes the width from a block's first line: blank lines there are
+            # skipped here (they are not rows anyway) and only counted.
+            stripped = block.lstrip(b"\r\n")
+            if len(stripped) != len(block):
+                line += block.count(b"\n", 0, len(block) - len(stripped))
+                block = stripped
+            if block:
+                table, lines = _parse_block(source, block, names, wanted, numeric, line)
+                del block
+                yield table
+                line += lines
             if eof and not carry:
                 return
 
@@ -586,9 +600,9 @@ def _skip_header(
 ) -> bytes:
     buffer = stream.read(min(READ_BLOCK, block_bytes))
     buffer = buffer.removeprefix(_BOM)
-    if not has_header:
-        return buffer
-    # The header record ends at newline number (first_line - 1) outside quotes.
+    # Data starts after (first_line - 1) lines: the header record (which may span lines)
+    # and any blank lines around it.
+    del has_header
     position = 0
     for _ in range(first_line - 1):
         nxt = buffer.find(b"\n", position)
@@ -624,13 +638,14 @@ def _record_boundary(buffer: bytes) -> int:
 def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> tuple[Table, int]:
     """The table of one block of whole records, and the number of file lines it spans."""
     try:
-        frame = _polars_read(block, source, names, wanted, numeric, False, skip_header=False)
+        frame = _polars_read(block, source, names, wanted, numeric, skip_lines=0)
     except Exception:
         _scan_block(source, block, names, line)
         text = dict.fromkeys(wanted, False)
         try:
-            frame = _polars_read(block, source, names, wanted, text, False, skip_header=False)
+            frame = _polars_read(block, source, names, wanted, text, skip_lines=0)
         except Exception as error:
+            _scan_block(source, block, names, line, check_quotes=True)
             detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise InputError(
                 f"cannot parse the CSV ({detail})", file=source.name, line=line
@@ -646,10 +661,17 @@ def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> tup
     return table, block.count(b"\n")
 
 
-def _scan_block(source, block: bytes, names, line: int):
+def _scan_block(source, block: bytes, names, line: int, *, check_quotes: bool = False):
     # BytesIO splits at b"\n" only (bytes.splitlines would also split at a lone b"\r").
     raw_lines = iter(io.BytesIO(block))
-    return scan(source, raw_lines, header=list(names), n_fields=len(names), start_line=line)
+    return scan(
+        source,
+        raw_lines,
+        header=list(names),
+        n_fields=len(names),
+        start_line=line,
+        check_quotes=check_quotes,
+    )
 
 
 __all__ = [

@@ -122,3 +122,19 @@ def test_corrupt_gzip_stream(write):
     path = write("d.csv.gz", data[: len(data) // 2])
     error = input_error(iter_tables, path, columns=["x"], chunk_rows=100)
     assert "corrupt or truncated gzip data" in error.message
+
+
+def test_blank_line_in_a_later_polars_batch(write):
+    # the first batches are clean; the blank line makes a later one fall back to the block
+    # reader, which must skip exactly the rows already yielded
+    path = write("d.csv", "y\n1\n2\n3\n4\n5\n\n6\n7\n")
+    chunks = list(iter_tables(path, columns=["y"], chunk_rows=2))
+    assert [chunk.numeric("y").tolist() for chunk in chunks] == [[1, 2], [3, 4], [5, 6], [7]]
+    assert [chunk.first_line for chunk in chunks] == [2, 4, 6, 9]
+    assert chunks[2].line_of(1) == 8
+
+
+def test_long_row_in_a_later_batch(write):
+    path = write("d.csv", "a,b\n" + "1,2\n" * 30 + "1,2,3\n" + "1,2\n" * 5)
+    error = input_error(iter_tables, path, columns=["a"], chunk_rows=4)
+    assert error.line == 32 and "3 fields, the header has 2" in error.message
