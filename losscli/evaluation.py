@@ -25,7 +25,7 @@ import numpy as np
 from losscli import api, registry
 from losscli.conventions import Convention, get_convention
 from losscli.errors import InputError, ParameterError
-from losscli.layout import Layout
+from losscli.layout import Layout, factorize
 from losscli.registry import LossSpec
 
 #: Losses ``--all`` leaves out, and why (they need a layout compute does not build).
@@ -283,19 +283,18 @@ def partial_states(
         }
     if by_slice and layout.slices is not None:
         slices: dict[str, Any] = {}
-        for key in _slice_keys(layout.slices):
-            part = layout.subset(layout.slices == key)
-            slices[key] = {
+        codes, keys = factorize(layout.slices)
+        # One stable sort, then contiguous runs: each slice's rows without a pass per slice.
+        order = np.argsort(codes, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(keys)))])
+        for index in sorted(range(len(keys)), key=lambda i: _natural(str(keys[i]))):
+            part = layout.subset(order[bounds[index] : bounds[index + 1]])
+            slices[str(keys[index])] = {
                 "n": part.n_samples,
                 "losses": {r.label: _partial(part, r, conv) for r in requests},
             }
         state["slices"] = slices
     return state
-
-
-def _slice_keys(values: np.ndarray) -> list[str]:
-    keys = np.unique(values.astype(str))
-    return sorted((str(k) for k in keys), key=_natural)
 
 
 def _natural(key: str) -> tuple[int, float, str]:

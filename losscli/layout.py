@@ -559,7 +559,7 @@ class LayoutPlan:
                 )
         groups = None
         if roles.group is not None:
-            groups = _key_array(tables[roles.group.source].column(roles.group.name))
+            groups = _group_ids(tables[roles.group.source].column(roles.group.name))
         slices = None
         if roles.group_by is not None:
             slices = _key_array(tables[roles.group_by.source].column(roles.group_by.name))
@@ -571,12 +571,11 @@ class LayoutPlan:
         layout = Layout(self, y_true, y_pred, weight, groups, slices, ids, rows, lines)
         if roles.order is not None:
             order = tables[roles.order.source].numeric(roles.order.name)
-            group_keys = (
-                _key_array(tables[roles.group.source].column(roles.group.name))
+            group_codes = (
+                factorize(tables[roles.group.source].column(roles.group.name))[0]
                 if roles.group is not None
-                else np.zeros(n, dtype=object)
+                else np.zeros(n, dtype=np.int64)
             )
-            _, group_codes = np.unique(group_keys.astype(str), return_inverse=True)
             # Stable sort by (sequence, position): tokens in order within each sequence.
             permutation = np.lexsort((order, group_codes))
             layout = layout.subset(permutation)
@@ -631,25 +630,28 @@ class LayoutPlan:
         return matrix
 
     def _binary_codes(self, table: TableLike, name: str, raw: np.ndarray) -> np.ndarray:
-        keys = _key_array(raw)
-        positive = keys == self.positive
-        other = ~positive & (keys != self.negative)
+        codes, keys = _factorize_keys(raw)
+        lookup = np.array(
+            [1 if k == self.positive else 0 if k == self.negative else -1 for k in keys],
+            dtype=np.int64,
+        )
+        labels = lookup[codes]
+        other = labels < 0
         if other.any():
             row = int(np.argmax(other))
             raise InputError(
-                f"label {keys[row]!r} is a third label: a binary target takes two "
+                f"label {keys[codes[row]]!r} is a third label: a binary target takes two "
                 f"({self.negative!r} and {self.positive!r})",
                 file=table.name,
                 line=table.line_of(row),
                 column=name,
                 hint="use --task multiclass for more than two classes",
             )
-        return positive.astype(np.int64)
+        return labels
 
     def _class_codes(self, table: TableLike, name: str, raw: np.ndarray) -> np.ndarray:
-        keys = _key_array(raw)
-        unique, inverse = np.unique(keys.astype(str), return_inverse=True)
-        lookup = np.array([self.label_codes.get(str(u), -1) for u in unique], dtype=np.int64)
+        inverse, keys = _factorize_keys(raw)
+        lookup = np.array([self.label_codes.get(k, -1) for k in keys], dtype=np.int64)
         codes = lookup[inverse]
         unknown = codes < 0
         if unknown.any():
@@ -661,7 +663,7 @@ class LayoutPlan:
         if unknown.any():
             row = int(np.argmax(unknown))
             raise InputError(
-                self._unknown_label_message(keys[row]),
+                self._unknown_label_message(keys[inverse[row]]),
                 file=table.name,
                 line=table.line_of(row),
                 column=name,
@@ -793,18 +795,38 @@ def _is_number_text(text: str) -> bool:
     return True
 
 
+def factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """(codes, uniques) with ``uniques[codes] == values``, without a per-row conversion:
+    NumPy's sort for numbers, one dict pass for text (sorting Python strings is slower)."""
+    if values.dtype.kind in "iubf":
+        uniques, codes = np.unique(values, return_inverse=True)
+        return codes.reshape(-1), uniques.tolist()
+    seen: dict[Any, int] = {}
+    codes = np.fromiter(
+        (seen.setdefault(v, len(seen)) for v in values), dtype=np.int64, count=len(values)
+    )
+    return codes, list(seen)
+
+
+def _factorize_keys(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(codes, keys): like :func:`factorize`, with each distinct value as its text key
+    (``1.0`` -> ``"1"``, text stripped); equal keys may repeat in ``keys``."""
+    codes, uniques = factorize(values)
+    return codes, [label_key(u) if not isinstance(u, str) else u.strip() for u in uniques]
+
+
 def _key_array(values: np.ndarray) -> np.ndarray:
-    """Labels as text keys: integral floats print as integers (1.0 -> "1")."""
-    if values.dtype.kind in "iub":
-        return values.astype(np.int64).astype(str).astype(object)
-    if values.dtype.kind == "f":
-        integral = np.isfinite(values) & (values == np.round(values))
-        if integral.all():
-            return values.astype(np.int64).astype(str).astype(object)
-        text = values.astype(str).astype(object)
-        text[integral] = values[integral].astype(np.int64).astype(str)
-        return text
-    return np.array([str(v).strip() for v in values], dtype=object)
+    """Labels as text keys, one per row: integral floats print as integers (1.0 -> "1")."""
+    codes, keys = _factorize_keys(values)
+    return np.array(keys, dtype=object)[codes] if len(keys) else np.array([], dtype=object)
+
+
+def _group_ids(values: np.ndarray) -> np.ndarray:
+    """Image or sequence ids for the losses: numbers stay numbers (sorting them is cheap),
+    text is stripped."""
+    if values.dtype.kind in "iubf":
+        return values
+    return _key_array(values)
 
 
 def label_key(value: Any) -> str:
@@ -978,9 +1000,13 @@ def _plan_binary(plan: LayoutPlan, targets, predictions, inference, tables) -> N
     _need_one_target(plan)
     name = plan.target_columns[0]
     values = targets[name]
-    keys = _key_array(values)
-    distinct, first = np.unique(keys.astype(str), return_index=True)
+    codes, keys = _factorize_keys(values)
+    distinct_keys = sorted(set(keys), key=_label_sort_key)
+    distinct = np.array(distinct_keys, dtype=object)
     if len(distinct) > 2:
+        # The row where each key first appears, to name the line of the third label.
+        key_index = np.array([distinct_keys.index(k) for k in keys], dtype=np.int64)[codes]
+        first = np.array([int(np.argmax(key_index == i)) for i in range(len(distinct))])
         order = np.argsort(first)
         third = int(first[order[2]])
         shown = ", ".join(repr(str(distinct[i])) for i in order[:3])
