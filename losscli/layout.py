@@ -1206,8 +1206,10 @@ def prediction_warnings(plan: LayoutPlan, layout: Layout) -> list[str]:
     target_range = None
     if plan.task == "regression":
         target_range = (float(np.min(layout.y_true)), float(np.max(layout.y_true)))
-    n_classes = len(plan.classes) if plan.task in ("multiclass", "multilabel") else None
-    warnings = activation_warnings(plan.task, shape, n_classes=n_classes, target_range=target_range)
+    # A multi-class mask is judged like multiclass (softmax rows are right for it).
+    task = "multiclass" if plan.task == "segmentation" and plan.classes else plan.task
+    n_classes = len(plan.classes) if task in ("multiclass", "multilabel") else None
+    warnings = activation_warnings(task, shape, n_classes=n_classes, target_range=target_range)
     if plan.options.from_logits:
         warnings = [w for w in warnings if "--from-logits" not in w]
         if shape.kind != "logits" and plan.task != "regression":

@@ -350,3 +350,46 @@ def test_standard_input(mode, tmp_path):
     out = compute(mode, "-", "-l", "mae", "-f", "json", input=text)
     assert out.losses() == {"mae": approx(0.5)}
     assert out.json()["files"] == ["<stdin>"]
+
+
+def test_multiclass_segmentation_macro_dice(mode, tmp_path):
+    n = 40
+    image = np.repeat(["a", "b"], n // 2)
+    cls = rng.integers(0, 3, n)
+    p = rng.dirichlet(np.ones(3), n)
+    path = write_csv(tmp_path / "ms.csv", ["img", "cls", "p_0", "p_1", "p_2"], image, cls, *p.T)
+    out = compute(
+        mode,
+        path,
+        "--task",
+        "segmentation",
+        "-t",
+        "cls",
+        "--group",
+        "img",
+        "-l",
+        "dice",
+        "-f",
+        "json",
+    )
+    one_hot = np.eye(3)[cls]
+    expected = np.mean(
+        [
+            np.mean([_dice(one_hot[image == g][:, k], p[image == g][:, k]) for k in range(3)])
+            for g in ("a", "b")
+        ]
+    )
+    assert out.losses() == {"dice": approx(expected)}
+    assert "warning" not in out.stderr
+
+
+def test_multiclass_focal_and_brier(mode, tmp_path):
+    n = 50
+    y = rng.integers(0, 3, n)
+    p = rng.dirichlet(np.ones(3) * 2, n)
+    path = write_csv(tmp_path / "f.csv", ["label", "p_0", "p_1", "p_2"], y, *p.T)
+    out = compute(mode, path, "-l", "focal:gamma=1.5", "-l", "brier", "-f", "json")
+    p_true = p[np.arange(n), y]
+    focal = 0.25 * (1 - p_true) ** 1.5 * -np.log(p_true)
+    brier = np.sum((p - np.eye(3)[y]) ** 2, axis=1)
+    assert out.losses() == {"focal:gamma=1.5": approx(focal.mean()), "brier": approx(brier.mean())}
