@@ -42,7 +42,7 @@ TAB_SUFFIXES = (".tsv", ".tab")
 READ_BLOCK = 1 << 22
 
 _CORRUPT_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError)
-_stdin_copy: str | None = None
+_stdin_copy: tuple[object, str] | None = None  # (the sys.stdin copied, the copy's path)
 
 
 @dataclass(frozen=True)
@@ -144,21 +144,33 @@ def _check_delimiter(delimiter: str) -> str:
 
 def _copy_stdin() -> str:
     """Copy standard input to a private temporary file once, so that it can be read twice
-    (header, then data) and scanned again to locate an error. Memory stays flat."""
+    (header, then data) and scanned again to locate an error. Memory stays flat.
+
+    The copy belongs to the current ``sys.stdin`` object: when that is replaced (a test
+    runner invoking the CLI again in the same process), the next read copies the new one.
+    """
     global _stdin_copy
-    if _stdin_copy is None:
-        with tempfile.NamedTemporaryFile(prefix="losscli-stdin-", delete=False) as handle:
-            shutil.copyfileobj(sys.stdin.buffer, handle, READ_BLOCK)
-        _stdin_copy = handle.name
-        atexit.register(_remove_stdin_copy)
-    return _stdin_copy
+    if _stdin_copy is not None and _stdin_copy[0] is sys.stdin:
+        return _stdin_copy[1]
+    _remove_stdin_copy()
+    stream = sys.stdin
+    with tempfile.NamedTemporaryFile(prefix="losscli-stdin-", delete=False) as handle:
+        binary = getattr(stream, "buffer", None)
+        if binary is not None:
+            shutil.copyfileobj(binary, handle, READ_BLOCK)
+        else:  # a text-only stream (io.StringIO): its text, as UTF-8
+            while chunk := stream.read(READ_BLOCK):
+                handle.write(chunk.encode("utf-8"))
+    _stdin_copy = (stream, handle.name)
+    return handle.name
 
 
+@atexit.register
 def _remove_stdin_copy() -> None:
     global _stdin_copy
     if _stdin_copy is not None:
         with contextlib.suppress(OSError):
-            os.unlink(_stdin_copy)
+            os.unlink(_stdin_copy[1])
         _stdin_copy = None
 
 

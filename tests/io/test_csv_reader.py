@@ -335,3 +335,39 @@ def test_no_polars_exception_escapes_on_garbage(write):
     from losscli.errors import InputError
 
     assert isinstance(caught.value, InputError)
+
+
+def test_stdin_copy_follows_a_new_stdin(monkeypatch):
+    import io
+
+    import losscli.io.sources as sources
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a\n1\n")))
+    assert read_table("-").numeric("a").tolist() == [1.0]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("b\n2\n"))  # text-only stream
+    assert read_table("-").numeric("b").tolist() == [2.0]
+    sources._remove_stdin_copy()
+
+
+def test_no_header_on_a_file_with_header_hints(write):
+    table = read_table(write("d.csv", "y,p\n1,2\n"), has_header=False)
+    error = input_error(table.numeric, "0")
+    assert error.line == 1 and "leave out --no-header" in error.hint
+
+
+def test_unterminated_quote(write):
+    path = write("d.csv", 'y,x\n1,2\n3,"open\n')
+    error = input_error(read_table, path)
+    assert error.line == 3 and "unterminated quoted field" in error.message
+
+
+def test_blank_lines_before_data(write):
+    table = read_table(write("d.csv", "\ny,x\n\n\n1,2\n3,4\n"))
+    assert table.first_line == 5 and table.line_of(1) == 6
+    assert table.numeric("y").tolist() == [1.0, 3.0]
+
+
+def test_first_row_wider_than_header(write):
+    path = write("d.csv", "y,x\n1,2,3\n1,2,3\n")
+    error = input_error(read_table, path, columns=["y"])
+    assert error.line == 2 and "3 fields, the header has 2" in error.message
