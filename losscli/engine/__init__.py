@@ -24,11 +24,12 @@ from typing import Any
 ENGINES = ("auto", "memory", "streaming", "dask")
 
 #: Inputs larger than this (decompressed estimate, ``losscli.io.file_size``) stream.
-#: Measured on the 2-core benchmark machine (docs/performance.md): reading a 374 MiB,
-#: 10 M-row CSV whole with polars peaks at 550-730 MiB, streaming it at ~100-370 MiB
-#: in the same wall time; below ~64 MiB (about 2 M rows of two columns) the whole-file
-#: read peaks under 200 MiB, and the in-memory path keeps every feature available.
-STREAMING_THRESHOLD_BYTES = 64 * 1024 * 1024
+#: Measured on the 2-core benchmark machine (docs/performance.md), mse+mae+huber:
+#: 1 M rows (37 MiB): streaming 0.68 s / 176 MiB peak, in-memory 1.02 s / 227 MiB;
+#: 10 M rows (374 MiB): streaming 1.9 s / 415 MiB, in-memory 8.8 s / 908 MiB. Streaming
+#: wins from a few hundred thousand rows on; below 16 MiB (~400 k rows of two columns)
+#: the in-memory path costs little and its plan sees every row, not the first 100 k.
+STREAMING_THRESHOLD_BYTES = 16 * 1024 * 1024
 
 #: The features that need every row in memory at once (per-sample output, bootstrap
 #: resampling, the two-file join): ``auto`` falls back to ``memory`` for them, and an
@@ -110,7 +111,7 @@ def evaluate_files(
         requests: ``losscli.evaluation.LossRequest`` objects.
         convention: a convention name or object.
         engine: ``streaming`` or ``dask``.
-        chunk_rows: rows per chunk (default: ~16 MiB of float64 values per chunk).
+        chunk_rows: rows per chunk (default: ~4 MiB of float64 values per chunk).
         scheduler: a Dask scheduler address (``tcp://host:8786``); dask engine only.
         read_options: ``iter_tables`` options (``delimiter``, ``has_header``, ``encoding``).
         per_output, by_slice: as for ``losscli.evaluation.partial_states``.
