@@ -26,7 +26,14 @@ import numpy as np
 
 from losscli.errors import InputError
 from losscli.io.careful_scan import decoded_lines, guess_delimiter, ragged_error, scan
-from losscli.io.sources import READ_BLOCK, Source, corrupt_error, open_raw, open_utf8
+from losscli.io.sources import (
+    READ_BLOCK,
+    Source,
+    corrupt_error,
+    open_raw,
+    open_utf8,
+    polars_failures,
+)
 from losscli.io.table import Table, concat_tables
 
 # Rows looked at to decide whether a column is numeric (parsed to float64 by the fast
@@ -155,7 +162,7 @@ def read_csv_table(
         )
     except InputError:
         raise
-    except Exception as error:
+    except polars_failures() as error:
         frame = _after_fast_failure(source, names, read, has_header, first_line, error)
     table, suspicious = _to_table(source, frame, read, first_line)
     if read != wanted:
@@ -272,7 +279,7 @@ def _after_fast_failure(source, names, wanted, has_header, first_line, error):
         )
     except InputError:
         raise
-    except Exception as second:
+    except polars_failures() as second:
         if isinstance(second, OSError | EOFError) and source.compression:
             raise corrupt_error(source, second) from None
         _careful_scan(source, names, first_line, has_header, check_quotes=True)
@@ -485,7 +492,7 @@ def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_ro
             return
     except InputError:
         raise
-    except Exception:  # any polars failure: the careful reader finds the cause
+    except polars_failures():  # any polars failure: the careful reader finds the cause
         pass
     skip = done
     for table in _block_tables(source, names, read, numeric, has_header, first_line, block_bytes):
@@ -639,12 +646,12 @@ def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> tup
     """The table of one block of whole records, and the number of file lines it spans."""
     try:
         frame = _polars_read(block, source, names, wanted, numeric, skip_lines=0)
-    except Exception:
+    except polars_failures():
         _scan_block(source, block, names, line)
         text = dict.fromkeys(wanted, False)
         try:
             frame = _polars_read(block, source, names, wanted, text, skip_lines=0)
-        except Exception as error:
+        except polars_failures() as error:
             _scan_block(source, block, names, line, check_quotes=True)
             detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise InputError(

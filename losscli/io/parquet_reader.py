@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.io.sources import Source, open_raw
+from losscli.io.sources import Source, open_raw, polars_failures
 from losscli.io.table import Table
 
 
@@ -39,7 +39,7 @@ def parquet_names(source: Source) -> list[str]:
         return list(pl.read_parquet_schema(_input(source)))
     except InputError:
         raise
-    except Exception as error:
+    except polars_failures() as error:
         raise _bad_parquet(source, error) from None
 
 
@@ -52,7 +52,7 @@ def read_parquet_table(source: Source, columns: Sequence[str] | None = None) -> 
         frame = pl.read_parquet(_input(source), columns=wanted)
     except InputError:
         raise
-    except Exception as error:
+    except polars_failures() as error:
         raise _bad_parquet(source, error) from None
     table = frame_to_table(source.name, frame, first_line=1)
     if table.n_rows == 0:
@@ -71,14 +71,14 @@ def iter_parquet_tables(
     try:
         lazy = pl.scan_parquet(_input(source)).select(wanted)
         total = lazy.select(pl.len()).collect().item()
-    except Exception as error:
+    except polars_failures() as error:
         raise _bad_parquet(source, error) from None
     if total == 0:
         raise InputError("no data rows (the Parquet file has 0 rows)", file=source.name)
     for offset in range(0, total, chunk_rows):
         try:
             frame = lazy.slice(offset, chunk_rows).collect()
-        except Exception as error:
+        except polars_failures() as error:
             raise _bad_parquet(source, error) from None
         yield frame_to_table(source.name, frame, first_line=offset + 1)
 

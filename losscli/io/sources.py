@@ -308,6 +308,15 @@ def decode_error(
     )
 
 
+def polars_failures() -> tuple[type[BaseException], ...]:
+    """What a polars call can raise on bad input: any Exception, and the Rust panic that
+    pyo3 turns into a BaseException (it must become an InputError too, not a traceback)."""
+    import polars as pl
+
+    panic = getattr(pl.exceptions, "PanicException", None)
+    return (Exception,) if panic is None else (Exception, panic)
+
+
 def expand_paths(pattern: str) -> list[str]:
     """The files a glob pattern matches, sorted; a plain path (or ``-``) is returned as is.
 
