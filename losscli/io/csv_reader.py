@@ -334,7 +334,7 @@ def _to_table(source: Source, frame, wanted: Sequence[str], first_line: int):
             if nulls:
                 missing[name] = series.is_null().to_numpy()
         else:
-            values = series.fill_null("").to_numpy().astype(object)
+            values = np.asarray(series.fill_null("").to_numpy(), dtype=object)
         columns[name] = values
     table = Table(name=source.name, columns=columns, first_line=first_line, missing=missing)
     return table, suspicious

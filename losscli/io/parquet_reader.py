@@ -110,6 +110,6 @@ def frame_to_table(name: str, frame, *, first_line: int) -> Table:
                 missing[column] = series.is_null().to_numpy()
             values = np.asarray(series.to_numpy(), dtype=np.float64)
         else:
-            values = series.cast(pl.String).fill_null("").to_numpy().astype(object)
+            values = np.asarray(series.cast(pl.String).fill_null("").to_numpy(), dtype=object)
         columns[column] = values
     return Table(name=name, columns=columns, first_line=first_line, missing=missing)

@@ -138,3 +138,21 @@ def test_long_row_in_a_later_batch(write):
     path = write("d.csv", "a,b\n" + "1,2\n" * 30 + "1,2,3\n" + "1,2\n" * 5)
     error = input_error(iter_tables, path, columns=["a"], chunk_rows=4)
     assert error.line == 32 and "3 fields, the header has 2" in error.message
+
+
+@pytest.mark.parametrize("name", ["d.csv", "d.csv.gz"])
+def test_stopping_early_releases_the_reader(write, monkeypatch, name):
+    import threading
+
+    import losscli.io.csv_reader as csv_reader
+
+    monkeypatch.setattr(csv_reader, "MIN_BLOCK_BYTES", 128)
+    monkeypatch.setattr(csv_reader, "MAX_BLOCK_BYTES", 128)
+    data = ("i,x,label\n" + rows_text(2000)).encode()
+    path = write(name, gzip.compress(data) if name.endswith(".gz") else data)
+    before = threading.active_count()
+    chunks = iter_tables(path, columns=["i"], chunk_rows=10)
+    first = next(chunks)
+    assert first.numeric("i").tolist() == list(range(10))
+    chunks.close()  # what a `break` out of a for loop does
+    assert threading.active_count() == before
