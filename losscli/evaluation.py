@@ -91,10 +91,15 @@ def parse_request(
     *,
     from_logits: bool = False,
     pooled: bool = False,
+    pixel_task: str | None = None,
     strict: bool = True,
 ) -> LossRequest | None:
     """``"huber:delta=2.5"`` -> a request for ``task`` (None if ``strict`` is False and the
     loss cannot take the global flags).
+
+    ``pixel_task`` (``LayoutPlan.pixel_task``: ``binary`` for a 0/1 mask, ``multiclass``
+    for class ids) lets a segmentation also take that task's per-pixel losses (``bce``,
+    ``focal``, ``sparse_cce`` …), averaged over pixels.
 
     Raises:
         ParameterError: unknown loss (nearest names suggested), a bad parameter, or a loss
@@ -102,7 +107,14 @@ def parse_request(
     """
     spec, given = registry.parse_loss_option(text)
     return _request(
-        spec, given, task, text=text, from_logits=from_logits, pooled=pooled, strict=strict
+        spec,
+        given,
+        task,
+        text=text,
+        from_logits=from_logits,
+        pooled=pooled,
+        pixel_task=pixel_task,
+        strict=strict,
     )
 
 
@@ -114,15 +126,20 @@ def _request(
     text: str,
     from_logits: bool,
     pooled: bool = False,
+    pixel_task: str | None = None,
     strict: bool,
 ) -> LossRequest | None:
-    if task not in spec.tasks:
+    if task in spec.tasks:
+        form = spec.for_task(task)
+    elif pixel_task is not None and pixel_task in spec.tasks:
+        form = spec.for_task(pixel_task)  # a per-pixel loss of a segmentation mask
+    else:
         fitting = ", ".join(s.name for s in registry.specs_for_task(task))
+        per_pixel = f" (and per pixel those of {pixel_task})" if pixel_task else ""
         raise ParameterError(
             f"loss {spec.name!r} does not apply to a {task} task (it is for "
-            f"{', '.join(spec.tasks)}); losses for {task}: {fitting or 'none'}"
+            f"{', '.join(spec.tasks)}); losses for {task}: {fitting or 'none'}{per_pixel}"
         )
-    form = spec.for_task(task)
     known = {p.name for p in form.params}
     given = dict(given)
     if from_logits and "from_logits" not in given:
@@ -149,6 +166,7 @@ def resolve_requests(
     all_losses: bool = False,
     from_logits: bool = False,
     pooled: bool = False,
+    pixel_task: str | None = None,
     default: str | None = None,
     also: Sequence[str] = (),
 ) -> tuple[list[LossRequest], list[str]]:
@@ -183,7 +201,9 @@ def resolve_requests(
     if not options and not all_losses and not also and default is not None:
         options = [default]
     for text in [*options, *also]:
-        request = parse_request(text, task, from_logits=from_logits, pooled=pooled)
+        request = parse_request(
+            text, task, from_logits=from_logits, pooled=pooled, pixel_task=pixel_task
+        )
         assert request is not None  # strict requests raise instead
         requests.append(request)
     unique: dict[str, LossRequest] = {}

@@ -499,6 +499,14 @@ class LayoutPlan:
         return self.options.from_logits
 
     @property
+    def pixel_task(self) -> str | None:
+        """Segmentation: the task of one pixel (``binary`` mask or ``multiclass`` ids),
+        whose losses also apply per pixel; None for other tasks."""
+        if self.task != "segmentation":
+            return None
+        return "multiclass" if self.classes else "binary"
+
+    @property
     def columns(self) -> list[str] | None:
         """The columns to read from a single input file (None with two files)."""
         return self.roles.needed(0) if len(self.roles.files) == 1 else None

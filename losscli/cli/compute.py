@@ -405,6 +405,7 @@ def _run(options: ComputeOptions) -> None:
         all_losses=options.all_losses,
         from_logits=options.from_logits,
         pooled=options.pooled,
+        pixel_task=plan.pixel_task,
         default=default_loss(plan.task, plan.target_form),
         also=[check.loss for check in parsed_checks],  # a loss named only in --fail-if
     )
@@ -412,7 +413,11 @@ def _run(options: ComputeOptions) -> None:
         (
             check,
             parse_request(
-                check.loss, plan.task, from_logits=options.from_logits, pooled=options.pooled
+                check.loss,
+                plan.task,
+                from_logits=options.from_logits,
+                pooled=options.pooled,
+                pixel_task=plan.pixel_task,
             ).label,
         )
         for check in parsed_checks

@@ -16,6 +16,7 @@ from typing import Any
 from losscli.render.console import clean, literal, stderr_console, stdout_console
 from losscli.render.formats import (
     Markdown,
+    csv_column,
     csv_text,
     json_text,
     jsonable,
@@ -339,25 +340,43 @@ def write_per_sample(path: str, values: Sequence[Any], layout: Any) -> None:
     """``--per-sample FILE``: one row per sample (or group) per loss, written atomically.
 
     Columns: ``loss``, ``row`` (0-based data row of the targets file), ``id`` (with
-    ``--id``), ``group`` (the image or sequence of grouped losses), ``value``.
+    ``--id``), ``group`` (the image or sequence of grouped losses), ``value`` (shortest
+    round-trip float). Written a block of rows at a time.
     """
     import numpy as np
 
     has_ids = layout.ids is not None
     header = ["loss", "row", *(["id"] if has_ids else []), "group", "value"]
-    parts = []
-    for item in values:
-        count = item.values.shape[0]
-        label = np.full(count, item.label, dtype=object)
-        if item.unit == "sample":
-            row = item.keys.astype(np.int64).astype(str).astype(object)
-            ident = [layout.ids] if has_ids else []
-            group = np.full(count, "", dtype=object)
-        else:
-            row = np.full(count, "", dtype=object)
-            ident = [np.full(count, "", dtype=object)] if has_ids else []
-            group = item.keys.astype(str).astype(object)
-        value = np.array([repr(float(v)) for v in item.values], dtype=object)
-        parts.append(np.column_stack([label, row, *ident, group, value]))
-    matrix = np.concatenate(parts) if parts else np.empty((0, len(header)), dtype=object)
-    write_atomic(path, csv_text(header, matrix.tolist()))
+
+    def pieces() -> Any:
+        yield ",".join(header) + "\n"
+        for item in values:
+            count = item.values.shape[0]
+            label = str(csv_column([item.label])[0])
+            for start in range(0, count, PER_SAMPLE_BLOCK):
+                block = slice(start, min(count, start + PER_SAMPLE_BLOCK))
+                # repr() is the shortest text that reads back as the same float64.
+                numbers = item.values[block].astype(np.float64).tolist()
+                if item.unit == "sample":
+                    rows = item.keys[block].astype(np.int64).tolist()
+                    if has_ids:
+                        ids = csv_column(layout.ids[block]).tolist()
+                        lines = [
+                            f"{label},{r},{i},,{v!r}"
+                            for r, i, v in zip(rows, ids, numbers, strict=True)
+                        ]
+                    else:
+                        lines = [f"{label},{r},,{v!r}" for r, v in zip(rows, numbers, strict=True)]
+                else:
+                    groups = csv_column(item.keys[block]).tolist()
+                    gap = ",," if has_ids else ","
+                    lines = [
+                        f"{label}{gap},{g},{v!r}" for g, v in zip(groups, numbers, strict=True)
+                    ]
+                yield "\n".join(lines) + "\n"
+
+    write_atomic(path, pieces())
+
+
+#: Rows per block of ``--per-sample`` output (bounded memory for large inputs).
+PER_SAMPLE_BLOCK = 1 << 18

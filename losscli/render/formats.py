@@ -101,6 +101,27 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def csv_column(values: Any) -> Any:
+    """A NumPy array of text as CSV fields (RFC 4180 quoting where needed), vectorised."""
+    import numpy as np
+
+    text = np.asarray(values).astype(str)
+    if text.size == 0:
+        return text
+    special = (
+        (np.char.find(text, ",") >= 0)
+        | (np.char.find(text, '"') >= 0)
+        | (np.char.find(text, "\n") >= 0)
+        | (np.char.find(text, "\r") >= 0)
+    )
+    if special.any():
+        quoted = np.char.add(np.char.add('"', np.char.replace(text[special], '"', '""')), '"')
+        text = text.astype(object)
+        text[special] = quoted
+        text = text.astype(str)
+    return text
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -119,15 +140,18 @@ def _cell(value: Any) -> str:
     return markdown_escape(value)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], text: str | bytes | Iterable[str]) -> None:
     """Write ``text`` to ``path`` whole or not at all: a temporary file, then a rename.
+
+    ``text`` may be an iterable of str pieces, written one after the other (large
+    outputs need not be held in memory as one string).
 
     Raises:
         InputError: the directory does not exist or cannot be written.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    pieces: Iterable[str | bytes] = [text] if isinstance(text, (str, bytes)) else text
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=directory
@@ -140,7 +164,8 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for piece in pieces:
+                stream.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)

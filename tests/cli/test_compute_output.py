@@ -334,3 +334,57 @@ def test_text_from_the_data_cannot_inject(mode, evil, output_format):
     if output_format == "markdown":
         assert "\\[bold red\\]x\\[/bold red\\]" in out.stdout
     assert "positive label" not in out.stderr or EVIL_LABEL in out.stderr
+
+
+def test_per_sample_of_a_grouped_loss_has_one_row_per_image(mode, tmp_path):
+    image = np.repeat(["im,1", "im2"], 4)  # a comma: the field must be quoted
+    mask = np.array([1, 0, 1, 1, 0, 0, 1, 1])
+    prob = np.array([0.9, 0.2, 0.6, 0.7, 0.1, 0.3, 0.8, 0.4])
+    path = tmp_path / "seg.csv"
+    path.write_text(
+        "pixel,image,mask,prob\n"
+        + "".join(f'{i},"{image[i]}",{mask[i]},{float(prob[i])!r}\n' for i in range(8))
+    )
+    target = tmp_path / "terms.csv"
+    out = compute(
+        mode,
+        path,
+        "--task",
+        "segmentation",
+        "-t",
+        "mask",
+        "-p",
+        "prob",
+        "--group",
+        "image",
+        "--id",
+        "pixel",
+        "-l",
+        "dice",
+        "-l",
+        "bce",
+        "--per-sample",
+        target,
+        "-f",
+        "json",
+    )
+    assert out.code == 0, out.stderr
+    rows = list(csv.DictReader(target.open()))
+    dice = [r for r in rows if r["loss"] == "dice"]
+    assert [(r["row"], r["id"], r["group"]) for r in dice] == [("", "", "im,1"), ("", "", "im2")]
+
+    def soft_dice(t, p):
+        return 1 - (2 * np.sum(t * p) + 1) / (np.sum(t) + np.sum(p) + 1)
+
+    np.testing.assert_allclose(
+        [float(r["value"]) for r in dice],
+        [soft_dice(mask[:4], prob[:4]), soft_dice(mask[4:], prob[4:])],
+        rtol=1e-14,
+    )
+    bce = [r for r in rows if r["loss"] == "bce"]
+    assert [r["id"] for r in bce] == [str(i) for i in range(8)]
+    np.testing.assert_allclose(
+        [float(r["value"]) for r in bce],
+        -(mask * np.log(prob) + (1 - mask) * np.log(1 - prob)),
+        rtol=1e-14,
+    )
