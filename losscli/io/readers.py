@@ -74,6 +74,6 @@ def iter_tables(
 
         yield from iter_parquet_tables(source, columns, chunk_rows=chunk_rows)
         return
-    from losscli.io.csv_reader import iter_csv_tables
+    from losscli.io.csv_stream import iter_csv_tables
 
     yield from iter_csv_tables(source, columns, chunk_rows=chunk_rows, has_header=has_header)

@@ -94,10 +94,10 @@ def test_garbage_bytes_only_raise_input_error(tmp_path, data, suffix):
 def test_gzip_block_reader_equals_whole_read(tmp_path, monkeypatch, text, chunk_rows, block):
     import gzip
 
-    import losscli.io.csv_reader as csv_reader
+    import losscli.io.csv_stream as csv_stream
 
-    monkeypatch.setattr(csv_reader, "MIN_BLOCK_BYTES", block)
-    monkeypatch.setattr(csv_reader, "MAX_BLOCK_BYTES", block)
+    monkeypatch.setattr(csv_stream, "MIN_BLOCK_BYTES", block)
+    monkeypatch.setattr(csv_stream, "MAX_BLOCK_BYTES", block)
     plain = tmp_path / "f.csv"
     plain.write_bytes(text.encode("utf-8"))
     packed = tmp_path / "f.csv.gz"

@@ -42,10 +42,10 @@ def test_first_line_per_chunk(write):
 
 def test_many_small_blocks(write, monkeypatch):
     # force many blocks so records are cut at block boundaries, quoted newlines included
-    import losscli.io.csv_reader as csv_reader
+    import losscli.io.csv_stream as csv_stream
 
-    monkeypatch.setattr(csv_reader, "MIN_BLOCK_BYTES", 64)
-    monkeypatch.setattr(csv_reader, "MAX_BLOCK_BYTES", 64)
+    monkeypatch.setattr(csv_stream, "MIN_BLOCK_BYTES", 64)
+    monkeypatch.setattr(csv_stream, "MAX_BLOCK_BYTES", 64)
     body = "".join(f'{i},"note\n{i}, with ""quotes""",{i % 3}\n' for i in range(60))
     path = write("d.csv", "i,note,y\n" + body)
     chunks = list(iter_tables(path, columns=["i", "note", "y"], chunk_rows=5))
@@ -56,20 +56,20 @@ def test_many_small_blocks(write, monkeypatch):
 
 
 def test_gzip_is_streamed(write, monkeypatch):
-    import losscli.io.csv_reader as csv_reader
+    import losscli.io.csv_stream as csv_stream
 
-    monkeypatch.setattr(csv_reader, "MIN_BLOCK_BYTES", 256)
-    monkeypatch.setattr(csv_reader, "MAX_BLOCK_BYTES", 256)
+    monkeypatch.setattr(csv_stream, "MIN_BLOCK_BYTES", 256)
+    monkeypatch.setattr(csv_stream, "MAX_BLOCK_BYTES", 256)
     text = "i,x,label\n" + rows_text(500)
     path = write("d.csv.gz", gzip.compress(text.encode()))
     reads: list[int] = []
-    original = csv_reader._parse_block
+    original = csv_stream._parse_block
 
     def spy(source, block, *args):
         reads.append(len(block))
         return original(source, block, *args)
 
-    monkeypatch.setattr(csv_reader, "_parse_block", spy)
+    monkeypatch.setattr(csv_stream, "_parse_block", spy)
     chunks = list(iter_tables(path, columns=["i", "x"], chunk_rows=50))
     assert max(reads) <= 512 < len(text)  # never the whole inflated file at once
     assert len(reads) > 10
@@ -144,10 +144,10 @@ def test_long_row_in_a_later_batch(write):
 def test_stopping_early_releases_the_reader(write, monkeypatch, name):
     import threading
 
-    import losscli.io.csv_reader as csv_reader
+    import losscli.io.csv_stream as csv_stream
 
-    monkeypatch.setattr(csv_reader, "MIN_BLOCK_BYTES", 128)
-    monkeypatch.setattr(csv_reader, "MAX_BLOCK_BYTES", 128)
+    monkeypatch.setattr(csv_stream, "MIN_BLOCK_BYTES", 128)
+    monkeypatch.setattr(csv_stream, "MAX_BLOCK_BYTES", 128)
     data = ("i,x,label\n" + rows_text(2000)).encode()
     path = write(name, gzip.compress(data) if name.endswith(".gz") else data)
     before = threading.active_count()
