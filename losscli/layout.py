@@ -97,6 +97,7 @@ class Roles:
     group: ColumnRef | None = None
     order: ColumnRef | None = None
     group_by: ColumnRef | None = None
+    notes: tuple[str, ...] = ()
 
     def singles(self) -> dict[str, ColumnRef]:
         """The one-column roles that are set, by role name."""
@@ -180,6 +181,16 @@ def resolve_roles(
     taken = {ref.name for ref in singles.values() if ref is not None}
     if id_ref is not None:
         taken.add(id_ref.name)
+    notes: list[str] = []
+    if two and id_ref is None and (target is None or prediction is None):
+        # An id column in both files is a key, not a target/prediction pair.
+        for name in headers[0]:
+            if name in headers[1] and _looks_like_id(name) and name not in taken:
+                taken.add(name)
+                notes.append(
+                    f"column {name!r} is in both files and looks like an id: left out "
+                    f"(rows pair by order; --id {name} joins on it)"
+                )
 
     target_source, prediction_source = (0, 1) if two else (0, 0)
     target_names = _role_columns(
@@ -210,6 +221,14 @@ def resolve_roles(
         group=singles["group"],
         order=singles["order"],
         group_by=singles["group_by"],
+        notes=tuple(notes),
+    )
+
+
+def _looks_like_id(name: str) -> bool:
+    lowered = name.strip().lower()
+    return lowered in ("id", "key", "index", "row", "uid", "uuid") or lowered.endswith(
+        ("_id", "_key", "-id")
     )
 
 
@@ -937,7 +956,7 @@ def plan_layout(
         box_format=options.box_format,
     )
     task = inference.task
-    notes: list[str] = []
+    notes: list[str] = list(roles.notes)
     note = getattr(inference, "note", None)
     plan = LayoutPlan(
         task=task,

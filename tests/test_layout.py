@@ -394,3 +394,19 @@ def test_inference_can_be_stubbed():
     resolved = resolve_roles([data.names], [data.name])
     plan = plan_layout(resolved, [data], LayoutOptions(), infer=fake)
     assert plan.task == "regression" and calls == [(["y"], ["yhat"], None)]
+
+
+def test_an_id_in_both_files_is_not_a_target():
+    roles = resolve_roles([["row_id", "y"], ["row_id", "yhat"]], ["t.csv", "p.csv"])
+    assert roles.targets == (ColumnRef(0, "y"),)
+    assert roles.predictions == (ColumnRef(1, "yhat"),)
+    assert roles.notes == (
+        "column 'row_id' is in both files and looks like an id: left out (rows pair by "
+        "order; --id row_id joins on it)",
+    )
+    # A shared name that is not an id pairs a target with its prediction (by name).
+    roles = resolve_roles([["price"], ["price"]], ["t.csv", "p.csv"])
+    assert (roles.targets, roles.predictions) == (
+        (ColumnRef(0, "price"),),
+        (ColumnRef(1, "price"),),
+    )

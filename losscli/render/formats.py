@@ -135,7 +135,7 @@ class Markdown(str):
 def _cell(value: Any) -> str:
     if isinstance(value, Markdown):
         return str(value)
-    if isinstance(value, float):
+    if value is None or isinstance(value, float):
         return short_float(value)
     return markdown_escape(value)
 
