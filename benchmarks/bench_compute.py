@@ -397,15 +397,20 @@ def main() -> None:
         f"- {args.runs} timed runs per command, interleaved, after one untimed run; medians",
         f"- load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
     ]
+    print("\n".join(report), flush=True)
     for name in args.only.split(","):
         started = time.perf_counter()
-        SECTIONS[name](sizes, args.runs, env, report)
+        before = len(report)
+        try:
+            SECTIONS[name](sizes, args.runs, env, report)
+        except RuntimeError as error:  # one failing command must not lose the other sections
+            report.append(f"\n## {name}: FAILED\n\n    {error}")
+        print("\n".join(report[before:]), flush=True)
         print(f"[{name} done in {time.perf_counter() - started:.0f} s]", file=sys.stderr)
     report.append(f"\n- load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    text = "\n".join(report) + "\n"
-    print(text)
+    print(report[-1])
     if args.output:
-        args.output.write_text(text)
+        args.output.write_text("\n".join(report) + "\n")
 
 
 if __name__ == "__main__":
