@@ -586,7 +586,9 @@ class LayoutPlan:
                 )
         groups = None
         if roles.group is not None:
-            groups = _group_ids(tables[roles.group.source].column(roles.group.name))
+            # Text keys, not raw numbers: a chunk whose id column was read as text must
+            # name the same image as a chunk read as numbers ("1" and 1.0 alike).
+            groups = _key_array(tables[roles.group.source].column(roles.group.name))
         slices = None
         if roles.group_by is not None:
             slices = _key_array(tables[roles.group_by.source].column(roles.group_by.name))
@@ -846,14 +848,6 @@ def _key_array(values: np.ndarray) -> np.ndarray:
     """Labels as text keys, one per row: integral floats print as integers (1.0 -> "1")."""
     codes, keys = _factorize_keys(values)
     return np.array(keys, dtype=object)[codes] if len(keys) else np.array([], dtype=object)
-
-
-def _group_ids(values: np.ndarray) -> np.ndarray:
-    """Image or sequence ids for the losses: numbers stay numbers (sorting them is cheap),
-    text is stripped."""
-    if values.dtype.kind in "iubf":
-        return values
-    return _key_array(values)
 
 
 def label_key(value: Any) -> str:
