@@ -393,3 +393,48 @@ def test_multiclass_focal_and_brier(mode, tmp_path):
     focal = 0.25 * (1 - p_true) ** 1.5 * -np.log(p_true)
     brier = np.sum((p - np.eye(3)[y]) ** 2, axis=1)
     assert out.losses() == {"focal:gamma=1.5": approx(focal.mean()), "brier": approx(brier.mean())}
+
+
+def test_ctc_with_shuffled_frames_matches_torch(mode, tmp_path):
+    torch = pytest.importorskip("torch")
+    labels = [[1, 2], [2, 2, 1]]
+    frames = 6
+    p = rng.dirichlet(np.ones(3), (len(labels), frames))
+    rows = []
+    for s, label in enumerate(labels):
+        tokens = label + [0] * (frames - len(label))  # padded with the blank (0)
+        rows += [(f"s{s}", t, tokens[t], *p[s, t]) for t in range(frames)]
+    rows = [rows[i] for i in rng.permutation(len(rows))]  # --order restores the frames
+    seq, t, tok, *probs = zip(*rows, strict=True)
+    path = write_csv(
+        tmp_path / "ctc.csv", ["seq", "t", "tok", "p_0", "p_1", "p_2"], seq, t, tok, *probs
+    )
+    out = compute(
+        mode,
+        path,
+        "--task",
+        "sequence",
+        "-t",
+        "tok",
+        "-p",
+        "p_*",
+        "--group",
+        "seq",
+        "--order",
+        "t",
+        "-l",
+        "ctc",
+        "--convention",
+        "torch",
+        "-f",
+        "json",
+    )
+    expected = torch.nn.functional.ctc_loss(
+        torch.tensor(np.log(p)).permute(1, 0, 2),
+        torch.tensor([1, 2, 2, 2, 1]),
+        torch.tensor([frames, frames]),
+        torch.tensor([2, 3]),
+        blank=0,
+        reduction="mean",
+    ).item()
+    assert out.losses() == {"ctc": approx(expected)}
