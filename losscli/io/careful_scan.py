@@ -31,11 +31,13 @@ class ScanResult:
         blank: the indices (among all records, blank ones included) of blank lines, which
             the fast reader returns as rows of nulls and which are dropped.
         n_records: records seen, blank lines included.
+        records: the fields of every non-blank record, when asked for (``collect``).
     """
 
     lines: np.ndarray
     blank: np.ndarray
     n_records: int
+    records: list[list[str]] | None = None
 
 
 def decoded_lines(
@@ -77,11 +79,13 @@ def scan(
     start_line: int,
     max_records: int | None = None,
     check_quotes: bool = False,
+    collect: bool = False,
 ) -> ScanResult:
     """Walk the records of ``raw_lines`` (which start at file line ``start_line``).
 
-    With ``check_quotes``, a last record that ends inside an open quote is an error too
-    (Python's csv module accepts it at the end of the data; polars does not).
+    With ``check_quotes``, a record with an odd number of quote characters is an error
+    too: a quoted field left open at the end of the data, or a lone quote inside an
+    unquoted field (Python's csv module accepts both; polars does not).
 
     Raises:
         InputError: undecodable bytes, or a record whose field count differs from
@@ -99,12 +103,15 @@ def scan(
         delimiter=source.delimiter,
         quotechar='"',
         doublequote=True,
-        strict=False,
+        # strict: text after a closing quote ('"a"b') is an error, as it is to polars
+        strict=True,
     )
     starts: list[int] = []
     blank: list[int] = []
+    records: list[list[str]] = []
     record = 0
     next_start = start_line
+    quotes_before = 0
     try:
         for fields in reader:
             line = next_start
@@ -117,25 +124,33 @@ def scan(
                 raise ragged_error(source, fields, n_fields, line, header)
             else:
                 starts.append(line)
-            record += 1
-            if max_records is not None and record >= max_records:
-                break
-        else:
-            if check_quotes and quotes[0] % 2 and record:
+                if collect:
+                    records.append(fields)
+            if check_quotes and (quotes[0] - quotes_before) % 2:
                 raise InputError(
-                    "unterminated quoted field: a '\"' opens a field that never closes",
+                    "unbalanced quote: a '\"' opens a field that never closes, or stands "
+                    "alone inside an unquoted field",
                     file=source.name,
                     line=line,
                     hint='close the quote, or double quotes inside quoted fields ("")',
                 )
+            quotes_before = quotes[0]
+            record += 1
+            if max_records is not None and record >= max_records:
+                break
     except csv.Error as error:
         raise InputError(
             f"malformed CSV: {error}",
             file=source.name,
-            line=next_start,
+            line=start_line + max(reader.line_num - 1, 0),
             hint="check the quoting and --delimiter",
         ) from None
-    return ScanResult(np.asarray(starts, dtype=np.int64), np.asarray(blank, dtype=np.int64), record)
+    return ScanResult(
+        np.asarray(starts, dtype=np.int64),
+        np.asarray(blank, dtype=np.int64),
+        record,
+        records if collect else None,
+    )
 
 
 def ragged_error(

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.io import csv_reader
 from losscli.io.careful_scan import scan
 from losscli.io.csv_reader import (
     _BOM,
@@ -31,6 +32,7 @@ from losscli.io.csv_reader import (
     _to_table,
     _wanted,
     _with_sentinel,
+    small_table,
 )
 from losscli.io.sources import READ_BLOCK, Source, open_utf8, polars_failures
 from losscli.io.table import Table, concat_tables
@@ -59,10 +61,15 @@ def iter_csv_tables(
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be positive")
-    names, first_line, sample = _header_info(source, has_header)
+    names, first_line, sample, complete = _header_info(source, has_header)
     wanted = _wanted(source, names, columns)
     if not sample:  # the sample skips blank lines: nothing after the header at all
         raise _no_rows(source, has_header)
+    if complete and len(sample) <= csv_reader.SMALL_FILE_ROWS:
+        table = small_table(source, names, wanted, first_line, has_header)
+        for start in range(0, table.n_rows, chunk_rows):
+            yield _linearise(_slice(table, start, min(start + chunk_rows, table.n_rows)))
+        return
     read = _with_sentinel(names, wanted)
     numeric = _numeric_guess(names, read, sample)
     row_bytes = _average_row_bytes(sample, source.delimiter)

@@ -27,3 +27,14 @@ def input_error(function, *args, **kwargs) -> InputError:
         if hasattr(result, "__next__"):
             list(result)
     return caught.value
+
+
+@pytest.fixture(params=["small-file reader", "polars reader"])
+def both_readers(request, monkeypatch):
+    """Run a test through both CSV paths: Python's csv module for files that fit in the
+    header sample, and polars (with its careful-scan fallback) for everything else."""
+    import losscli.io.csv_reader as csv_reader
+
+    if request.param == "polars reader":
+        monkeypatch.setattr(csv_reader, "SMALL_FILE_ROWS", 0)
+    return request.param

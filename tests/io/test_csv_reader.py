@@ -14,6 +14,8 @@ import pytest
 from losscli.io import read_header, read_table
 from tests.io.conftest import input_error
 
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 SIMPLE = "y,yhat,label\n1,1.5,cat\n2,2.5,dog\n3,2,cat\n"
 
 
@@ -358,7 +360,26 @@ def test_no_header_on_a_file_with_header_hints(write):
 def test_unterminated_quote(write):
     path = write("d.csv", 'y,x\n1,2\n3,"open\n')
     error = input_error(read_table, path)
-    assert error.line == 3 and "unterminated quoted field" in error.message
+    assert error.line == 3 and "malformed CSV: unexpected end of data" in error.message
+
+
+def test_lone_quote_in_unquoted_field(write):
+    path = write("d.csv", 'y,x\n1,2\n3,ab"c\n4,5\n')
+    error = input_error(read_table, path)
+    assert error.line == 3 and "unbalanced quote" in error.message
+
+
+def test_text_after_closing_quote(write):
+    path = write("d.csv", 'y,x\n1,2\n"3"4,5\n')
+    error = input_error(read_table, path)
+    assert error.line == 3 and "malformed CSV" in error.message
+
+
+def test_whitespace_only_counts_as_empty(write):
+    table = read_table(write("d.csv", "y,x\n1,a\n  ,b\n3,c\n"))
+    assert table.columns["y"].dtype == np.float64
+    error = input_error(table.numeric, "y")
+    assert error.line == 3 and "empty value" in error.message
 
 
 def test_blank_lines_before_data(write):

@@ -10,6 +10,8 @@ import pytest
 from losscli.io import concat_tables, iter_tables, read_table
 from tests.io.conftest import input_error
 
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 
 def rows_text(n: int) -> str:
     return "".join(f"{i},{i * 0.5},{'ab'[i % 2]}\n" for i in range(n))
@@ -56,8 +58,10 @@ def test_many_small_blocks(write, monkeypatch):
 
 
 def test_gzip_is_streamed(write, monkeypatch):
+    import losscli.io.csv_reader as csv_reader
     import losscli.io.csv_stream as csv_stream
 
+    monkeypatch.setattr(csv_reader, "SMALL_FILE_ROWS", 0)  # a small file, read as a big one
     monkeypatch.setattr(csv_stream, "MIN_BLOCK_BYTES", 256)
     monkeypatch.setattr(csv_stream, "MAX_BLOCK_BYTES", 256)
     text = "i,x,label\n" + rows_text(500)
