@@ -17,7 +17,7 @@ the same three steps:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,7 @@ class LossRequest:
     params: dict[str, Any]
     label: str
     text: str = ""
+    from_all: bool = False  # asked for by --all (left out, not an error, when it cannot run)
 
     @property
     def name(self) -> str:
@@ -197,7 +198,7 @@ def resolve_requests(
             if request is None:
                 warnings.append(f"--all leaves out {spec.name}: it takes probabilities, not logits")
                 continue
-            requests.append(request)
+            requests.append(replace(request, from_all=True))
     if not options and not all_losses and not also and default is not None:
         options = [default]
     for text in [*options, *also]:
@@ -214,6 +215,23 @@ def resolve_requests(
             f"no loss to compute for the {task} task; name one with -l/--loss or use --all"
         )
     return list(unique.values()), warnings
+
+
+def drop_unfit(
+    requests: Sequence[LossRequest], layout: Layout
+) -> tuple[list[LossRequest], list[str]]:
+    """Leave out the ``--all`` requests whose targets this layout cannot give (hard labels
+    from soft-label targets), with a warning each; explicit requests stay (and fail)."""
+    kept, warnings = [], []
+    for request in requests:
+        if request.from_all and not layout.can_give(request.spec.target):
+            warnings.append(
+                f"--all leaves out {request.label}: it needs hard class labels and the "
+                "targets are soft"
+            )
+            continue
+        kept.append(request)
+    return kept, warnings
 
 
 #: The selection guide's first choice per task (SPEC §2/§5).

@@ -418,6 +418,14 @@ class Layout:
         """Regression output ``index`` alone (``--per-output``)."""
         return replace(self, y_true=self.y_true[:, index], y_pred=self.y_pred[:, index])
 
+    def can_give(self, kind: str) -> bool:
+        """Whether :meth:`target_as` can give ``kind`` (hard labels need one-hot rows)."""
+        if kind in ("labels", "tokens") and self.plan.target_form == "distribution":
+            return bool(
+                np.isin(self.y_true, (0.0, 1.0)).all() and np.all(self.y_true.sum(axis=1) == 1.0)
+            )
+        return True
+
     def target_as(self, kind: str) -> np.ndarray:
         """The targets in the form a loss expects (``LossSpec.target``)."""
         plan = self.plan
@@ -426,10 +434,7 @@ class Layout:
             if form == "labels":
                 return self.y_true
             if form == "distribution":
-                hard = np.isin(self.y_true, (0.0, 1.0)).all() and np.all(
-                    self.y_true.sum(axis=1) == 1.0
-                )
-                if not hard:
+                if not self.can_give(kind):
                     raise InputError(
                         "this loss needs hard class labels, but the targets are soft "
                         "(rows are not one-hot)",

@@ -388,6 +388,7 @@ def _run(options: ComputeOptions) -> None:
     from losscli.errors import CheckFailed
     from losscli.evaluation import (
         default_loss,
+        drop_unfit,
         parse_request,
         per_sample_values,
         resolve_requests,
@@ -422,7 +423,8 @@ def _run(options: ComputeOptions) -> None:
         )
         for check in parsed_checks
     ]
-    warnings = [*prediction_warnings(plan, layout), *warnings]
+    requests, unfit = drop_unfit(requests, layout)
+    warnings = [*prediction_warnings(plan, layout), *warnings, *unfit]
 
     evaluation = prepared.evaluate(
         requests,

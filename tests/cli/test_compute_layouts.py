@@ -438,3 +438,44 @@ def test_ctc_with_shuffled_frames_matches_torch(mode, tmp_path):
         reduction="mean",
     ).item()
     assert out.losses() == {"ctc": approx(expected)}
+
+
+def test_multiclass_soft_label_targets(mode, tmp_path):
+    n = 30
+    t = rng.dirichlet(np.ones(3), n)  # soft labels (e.g. label smoothing or annotator votes)
+    p = rng.dirichlet(np.ones(3), n)
+    header = ["t_a", "t_b", "t_c", "p_a", "p_b", "p_c"]
+    path = write_csv(tmp_path / "soft.csv", header, *t.T, *p.T)
+    out = compute(
+        mode,
+        path,
+        "--task",
+        "multiclass",
+        "-t",
+        "t_*",
+        "-l",
+        "cce",
+        "-l",
+        "kl_divergence",
+        "-f",
+        "json",
+    )
+    assert out.losses() == {
+        "cce": approx(np.mean(-np.sum(t * np.log(p), axis=1))),
+        "kl_divergence": approx(np.mean(np.sum(t * np.log(t / p), axis=1))),
+    }
+    out = compute(mode, path, "--task", "multiclass", "-t", "t_*", "-l", "sparse_cce")
+    assert out.code == 2 and "targets are soft" in out.stderr
+
+
+def test_all_with_soft_targets_leaves_out_the_hard_label_losses(mode, tmp_path):
+    t = rng.dirichlet(np.ones(3), 20)
+    p = rng.dirichlet(np.ones(3), 20)
+    path = write_csv(tmp_path / "soft.csv", ["t_a", "t_b", "t_c", "p_a", "p_b", "p_c"], *t.T, *p.T)
+    out = compute(mode, path, "--task", "multiclass", "-t", "t_*", "--all", "-f", "json")
+    report = out.json()
+    assert set(report["losses"]) == {"focal", "cce", "categorical_hinge", "kl_divergence"}
+    assert (
+        "--all leaves out sparse_cce: it needs hard class labels and the targets are soft"
+        in (report["warnings"])
+    )
