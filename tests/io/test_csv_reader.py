@@ -392,3 +392,8 @@ def test_first_row_wider_than_header(write):
     path = write("d.csv", "y,x\n1,2,3\n1,2,3\n")
     error = input_error(read_table, path, columns=["y"])
     assert error.line == 2 and "3 fields, the header has 2" in error.message
+
+
+def test_utf8_bom_without_header(write):
+    path = write("d.csv", b"\xef\xbb\xbf1,2\n3,4\n")
+    assert read_table(path, has_header=False).numeric("0").tolist() == [1.0, 3.0]
