@@ -8,6 +8,7 @@ nothing is drawn, until :data:`PROGRESS_DELAY_SECONDS` have passed.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from types import TracebackType
@@ -66,8 +67,8 @@ class ChunkProgress:
         return self._bar is not None
 
     def start_file(self, name: str) -> None:
-        """The next file's name, shown in the bar (as literal text)."""
-        self._name = name
+        """The next file, shown in the bar by its base name (as literal text)."""
+        self._name = os.path.basename(name) or name
         self._refresh()
 
     def advance(self, rows: int) -> None:

@@ -38,7 +38,7 @@ def test_a_slow_run_draws_a_transient_bar_on_stderr(monkeypatch):
     console.stderr_console.cache_clear()
     try:
         with ChunkProgress(total_files=3, enabled=True, delay=0.0) as bar:
-            bar.start_file("[bold]x.csv")  # file names are shown literally
+            bar.start_file("/data/[bold]x.csv")  # base names, shown literally
             bar.advance(1234)
             assert bar.shown
             assert bar._bar.console.file is stream
