@@ -303,7 +303,7 @@ def compute(
         EngineChoice,
         typer.Option(
             help="auto: stream large files and globs of files, else read into memory; "
-            "dask: a Dask cluster (pip install 'losscli[dask]').",
+            "dask: a Dask cluster (pip install 'losscli\\[dask]').",
             rich_help_panel=_INPUT,
         ),
     ] = EngineChoice.auto,
