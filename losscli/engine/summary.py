@@ -29,8 +29,9 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -287,3 +288,103 @@ def summarise_files(
             )
         )
     return total
+
+
+# --------------------------------------------------------------------------- over files
+
+
+@dataclass
+class RegressionSummary:
+    """Targets and residuals (y − ŷ) of every row of many files, summarised.
+
+    ``targets.sample`` holds sampled target values; ``residuals.sample`` holds, for the
+    same sampled rows, ``(residual, target, prediction)`` triples, so that any
+    per-sample statistic (e.g. the worst 1 % share of the squared error) can be computed
+    on them. Multi-output targets are pooled (n·k values), as ``regression_evidence`` does.
+    """
+
+    targets: ColumnSummary
+    residuals: ColumnSummary
+
+    @property
+    def residual_sample(self) -> np.ndarray:
+        """The sampled residuals y − ŷ (1-D)."""
+        return self.residuals.sample[:, 0]
+
+    @property
+    def pair_sample(self) -> np.ndarray:
+        """The sampled (target, prediction) pairs, (k, 2)."""
+        return self.residuals.sample[:, 1:]
+
+
+def summarise_regression_files(
+    paths: Sequence[str],
+    plan: Any,
+    *,
+    chunk_rows: int | None = None,
+    read_options: dict[str, Any] | None = None,
+    seed: int = SAMPLE_SEED,
+    capacity: int = SAMPLE_SIZE,
+) -> RegressionSummary:
+    """Stream ``paths`` through ``plan`` (a regression ``LayoutPlan``) into summaries.
+
+    The exact moments cover every row; the quantile statistics are to be computed on the
+    sample (see the module docstring and :meth:`ColumnSummary.note`).
+    """
+    from losscli.engine.streaming import default_chunk_rows
+    from losscli.io import iter_tables
+
+    columns = getattr(plan, "columns", None)
+    chunk_rows = chunk_rows or default_chunk_rows(len(columns) if columns else 2)
+    targets = ColumnSummary(capacity=capacity)
+    residuals = ColumnSummary(capacity=capacity)
+    for file_index, path in enumerate(paths):
+        first_row = 0
+        for table in iter_tables(
+            path, columns=columns, chunk_rows=chunk_rows, **(read_options or {})
+        ):
+            if not table.n_rows:
+                continue
+            layout = plan.arrays(table)
+            y = np.asarray(layout.y_true, dtype=np.float64).reshape(-1)
+            p = np.asarray(layout.y_pred, dtype=np.float64).reshape(-1)
+            common = {
+                "file_index": file_index,
+                "first_row": first_row,
+                "seed": seed,
+                "capacity": capacity,
+            }
+            targets = targets.merge(summarise_chunk(y, **common))
+            r = y - p
+            residuals = residuals.merge(
+                summarise_chunk(r, sample_rows=np.column_stack([r, y, p]), **common)
+            )
+            first_row += y.shape[0]
+    return RegressionSummary(targets=targets, residuals=residuals)
+
+
+#: The fields of ``losscli.recommend.statistics.DistributionEvidence`` that
+#: :func:`with_exact_moments` replaces by their exact values.
+EXACT_FIELDS = ("n", "mean", "std", "skewness", "excess_kurtosis", "minimum", "maximum")
+
+
+def with_exact_moments(evidence: Any, summary: ColumnSummary) -> Any:
+    """``evidence`` (computed on the sample) with its exact fields from ``summary``.
+
+    Works on any dataclass with the :data:`EXACT_FIELDS` (recommend's
+    ``DistributionEvidence``): the moments and extremes are the whole data's, the
+    quantile-based fields stay the sample's.
+    """
+    import dataclasses
+
+    m = summary.moments
+    return dataclasses.replace(
+        evidence,
+        n=m.n,
+        mean=m.mean,
+        std=m.std,
+        skewness=m.skewness,
+        excess_kurtosis=m.excess_kurtosis,
+        minimum=m.minimum,
+        maximum=m.maximum,
+    )

@@ -111,3 +111,46 @@ def test_empty_summaries_merge_to_the_other():
     filled = summarise_chunk(np.array([1.0, 2.0]))
     assert ColumnSummary().merge(filled) is filled
     assert filled.merge(ColumnSummary()) is filled
+
+
+def test_regression_files_summarised_like_recommend_on_the_concatenation(tmp_path):
+    import dataclasses
+
+    from losscli.engine.summary import summarise_regression_files, with_exact_moments
+    from losscli.io import concat_tables, expand_paths, read_header, read_table
+    from losscli.layout import LayoutOptions, plan_layout, resolve_roles
+    from losscli.recommend.statistics import distribution
+
+    rng = np.random.default_rng(3)
+    for i in range(3):
+        y = rng.lognormal(size=400 + i)
+        p = y + rng.standard_t(3, size=y.size)
+        lines = "".join(f"{a!r},{b!r}\n" for a, b in zip(y.tolist(), p.tolist(), strict=True))
+        (tmp_path / f"part-{i}.csv").write_text("y_true,y_pred\n" + lines)
+    paths = expand_paths(str(tmp_path / "part-*.csv"))
+    whole = concat_tables([read_table(path) for path in paths])
+    plan = plan_layout(resolve_roles([read_header(paths[0])], [paths[0]]), [whole], LayoutOptions())
+    residuals = whole.numeric("y_true") - whole.numeric("y_pred")
+
+    # capacity above the row count: the sample is every row, so everything is exact
+    full = summarise_regression_files(paths, plan, chunk_rows=50)
+    assert full.residuals.exact_quantiles
+    got = with_exact_moments(distribution(full.residual_sample, "residuals"), full.residuals)
+    want = distribution(residuals, "residuals")
+    for name, value in dataclasses.asdict(want).items():
+        if isinstance(value, float):
+            assert getattr(got, name) == pytest.approx(value, rel=1e-12, abs=1e-12), name
+
+    # a small sample: moments stay exact, quantiles come from 300 of 1203 rows
+    small = summarise_regression_files(paths, plan, chunk_rows=50, capacity=300, seed=5)
+    assert not small.residuals.exact_quantiles
+    assert len(small.residuals.sample) == 300
+    sampled = with_exact_moments(distribution(small.residuals.sample, "residuals"), small.residuals)
+    assert sampled.n == 1203
+    assert sampled.std == pytest.approx(residuals.std(ddof=1), rel=1e-12)
+    assert sampled.skewness == pytest.approx(stats.skew(residuals), rel=1e-10)
+    assert sampled.maximum == residuals.max()
+    # the sampled residuals, targets and predictions are the same rows
+    pairs = small.pair_sample
+    assert np.array_equal(pairs[:, 0] - pairs[:, 1], small.residual_sample)
+    assert np.array_equal(np.sort(pairs[:, 0]), np.sort(small.targets.sample))
