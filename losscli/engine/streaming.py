@@ -9,17 +9,17 @@ grow with the file (SPEC §7, issue 6). A glob of many files is streamed file af
 file; the result equals the in-memory result on the concatenated rows up to the
 rounding of the sums (the tests check 1e-12 relative).
 
-When the layout has groups (segmentation images, sequences), the rows of the
-last group of a chunk are held back and put in front of the next chunk, so each
-chunk sees whole groups when the groups' rows are contiguous in the file (CTC
-needs a whole sequence; additive per-group states would merge exactly anyway).
+When the layout has groups (``--group``: segmentation images, sequences), the
+rows of the last group of a chunk are held back and put in front of the next
+chunk before the layout plan sees it, so each chunk holds whole groups when a
+group's rows are contiguous in the file: the ``--order`` sort then orders whole
+sequences, and CTC (which needs a whole sequence) streams; additive per-group
+states would merge exactly anyway.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -92,7 +92,7 @@ def iter_chunk_pieces(
     if chunk_rows is None:
         chunk_rows = default_chunk_rows(len(columns) if columns else 2)
 
-    def chunk_arrays() -> Iterator[Any]:
+    def tables() -> Iterator[Any]:
         for path in paths:
             if progress is not None:
                 progress.start_file(str(path))
@@ -100,13 +100,18 @@ def iter_chunk_pieces(
             for table in reader(path, columns=columns, chunk_rows=chunk_rows, **options):
                 rows = _row_count(table)
                 if rows:
-                    yield plan.arrays(table)
+                    yield table
                     if progress is not None:
                         progress.advance(rows)
             if progress is not None:
                 progress.next_file()
 
-    for arrays in whole_groups(chunk_arrays(), max_carry_rows=MAX_CARRY_CHUNKS * chunk_rows):
+    chunks = tables()
+    group = group_column(plan)
+    if group is not None:
+        chunks = whole_groups(chunks, group, max_carry_rows=MAX_CARRY_CHUNKS * chunk_rows)
+    for table in chunks:
+        arrays = plan.arrays(table)
         yield Piece(state=chunk_state(arrays), rows=_arrays_rows(arrays), chunks=1)
 
 
@@ -173,61 +178,18 @@ def _arrays_rows(arrays: Any) -> int:
 # --- whole groups per chunk ----------------------------------------------------------
 
 
-def _fields(arrays: Any) -> dict[str, Any]:
-    if isinstance(arrays, Mapping):
-        return dict(arrays)
-    if dataclasses.is_dataclass(arrays):
-        return {f.name: getattr(arrays, f.name) for f in dataclasses.fields(arrays)}
-    return dict(vars(arrays))
-
-
-def _rebuild(template: Any, values: dict[str, Any]) -> Any:
-    if isinstance(template, Mapping):
-        return values
-    if dataclasses.is_dataclass(template):
-        return dataclasses.replace(template, **values)
-    return SimpleNamespace(**values)
-
-
-def _row_fields(arrays: Any) -> tuple[dict[str, Any], int]:
-    """The fields of ``arrays`` and their row count; fields that are arrays with one
-    entry per row are the ones sliced and joined."""
-    values = _fields(arrays)
-    n = len(_get(arrays, "y_true"))
-    return values, n
+def group_column(plan: Any) -> str | None:
+    """The plan's image/sequence id column (``--group``), if any."""
+    name = getattr(plan, "group_column", None)
+    if name is not None:
+        return name
+    roles = getattr(plan, "roles", None)
+    group = getattr(roles, "group", None)
+    return None if group is None else group.name
 
 
 def _get(arrays: Any, key: str) -> Any:
     return arrays.get(key) if isinstance(arrays, Mapping) else getattr(arrays, key, None)
-
-
-def _is_row_array(value: Any, n: int) -> bool:
-    return isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n
-
-
-def slice_rows(arrays: Any, start: int, stop: int | None) -> Any:
-    """The rows ``start:stop`` of every per-row field of ``arrays``."""
-    values, n = _row_fields(arrays)
-    return _rebuild(
-        arrays,
-        {k: (v[start:stop] if _is_row_array(v, n) else v) for k, v in values.items()},
-    )
-
-
-def join_rows(first: Any, second: Any) -> Any:
-    """The rows of ``first`` then those of ``second`` (same fields)."""
-    a, n = _row_fields(first)
-    b, m = _row_fields(second)
-    joined = {}
-    for key, value in b.items():
-        if _is_row_array(value, m) and _is_row_array(a.get(key), n):
-            left = a[key]
-            if left.dtype != value.dtype and (left.dtype == object or value.dtype == object):
-                left, value = left.astype(object), value.astype(object)
-            joined[key] = np.concatenate([left, value])
-        else:
-            joined[key] = value
-    return _rebuild(second, joined)
 
 
 def _last_group_start(groups: np.ndarray) -> int:
@@ -237,34 +199,30 @@ def _last_group_start(groups: np.ndarray) -> int:
     return 0 if different.size == 0 else int(different[-1]) + 1
 
 
-def whole_groups(chunks: Iterable[Any], *, max_carry_rows: int) -> Iterator[Any]:
-    """``chunks`` re-cut so that a run of rows of one group is never split between two.
+def whole_groups(tables: Iterable[Any], column: str, *, max_carry_rows: int) -> Iterator[Any]:
+    """``tables`` (chunks of ``losscli.io.Table``) re-cut so that a run of rows with the
+    same ``column`` value is never split between two chunks.
 
-    Chunks without groups pass through untouched. The trailing group of each chunk is
-    carried into the next; a carry longer than ``max_carry_rows`` is passed on as is.
+    The trailing run of each chunk is carried into the next (``concat_tables``) before
+    the layout plan sees it, so the plan's ``--order`` sort and CTC see whole sequences.
+    A carry longer than ``max_carry_rows`` is passed on as it is.
     """
+    from losscli.io import concat_tables
+
     carry = None
-    for arrays in chunks:
-        groups = _get(arrays, "groups")
-        if groups is None:
-            if carry is not None:
-                yield carry
-                carry = None
-            yield arrays
-            continue
+    for table in tables:
         if carry is not None:
-            arrays = join_rows(carry, arrays)
-            groups = _get(arrays, "groups")
-        groups = np.asarray(groups)
-        start = _last_group_start(groups)
-        if start == 0 and len(groups) <= max_carry_rows:
-            carry = arrays  # one group so far: keep reading
-            continue
-        if start == 0:
-            yield arrays  # a group longer than the cap: pass it on split
+            table = concat_tables([carry, table])
             carry = None
+        ids = np.asarray(table.column(column))
+        start = _last_group_start(ids)
+        if start == 0:
+            if table.n_rows <= max_carry_rows:
+                carry = table  # one group so far: keep reading
+            else:
+                yield table  # a group longer than the cap: passed on split
             continue
-        yield slice_rows(arrays, 0, start)
-        carry = slice_rows(arrays, start, None)
+        yield table.take(np.arange(start))
+        carry = table.take(np.arange(start, table.n_rows))
     if carry is not None:
         yield carry

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from losscli import api
+from losscli.io import Table
 
 N_ROWS = 240
 N_CLASSES = 4
@@ -82,27 +83,30 @@ class ArrayPlan:
 
     columns = ("y_true", "y_pred", "weights", "groups")
 
-    def arrays(self, table: SimpleNamespace) -> SimpleNamespace:
-        return SimpleNamespace(**table.columns)
+    def __init__(self, data: dict | None = None) -> None:
+        # like a real plan's ``--group``: set when the data has group ids
+        grouped = data is not None and data.get("groups") is not None
+        self.group_column = "groups" if grouped else None
+
+    def arrays(self, table: Table) -> SimpleNamespace:
+        return SimpleNamespace(**{name: table.columns.get(name) for name in self.columns})
 
 
 class ArrayReader:
-    """``reader(path, columns=, chunk_rows=)`` over in-memory "files" of arrays."""
+    """``reader(path, columns=, chunk_rows=)`` over in-memory "files" of arrays, yielding
+    ``losscli.io.Table`` chunks (``y_pred`` may be a 2-D column: tables only slice it)."""
 
     def __init__(self, files: dict[str, dict[str, np.ndarray | None]]) -> None:
         self.files = files
         self.chunk_sizes: list[int] = []
 
     def __call__(self, path: str, *, columns, chunk_rows: int, **options):
-        data = self.files[path]
+        data = {k: v for k, v in self.files[path].items() if v is not None}
         n = len(data["y_true"])
         for start in range(0, n, chunk_rows):
-            cut = {
-                name: (None if value is None else value[start : start + chunk_rows])
-                for name, value in data.items()
-            }
+            cut = {name: value[start : start + chunk_rows] for name, value in data.items()}
             self.chunk_sizes.append(len(cut["y_true"]))
-            yield SimpleNamespace(columns=cut, n_rows=len(cut["y_true"]))
+            yield Table(name=path, columns=cut, first_line=2 + start)
 
 
 def split_rows(data: dict[str, np.ndarray | None], cuts: list[int]) -> list[dict]:

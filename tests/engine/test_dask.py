@@ -56,7 +56,7 @@ def test_dask_equals_single_machine(client, name, task):
     reader = ArrayReader(dict(zip(paths, split_rows(data, cuts), strict=True)))
     states = ApiStates([name], task)
     piece = dask_engine.dask_evaluate(
-        paths, ArrayPlan(), states, chunk_rows=16, client=client, reader=reader
+        paths, ArrayPlan(data), states, chunk_rows=16, client=client, reader=reader
     )
     got = states.finish(piece.state)[name]
     in_memory = api.loss(
@@ -69,7 +69,7 @@ def test_dask_equals_single_machine(client, name, task):
     )
     streamed = states.finish(
         stream_evaluate(
-            paths, ArrayPlan(), states, chunk_rows=16, reader=reader, show_progress=False
+            paths, ArrayPlan(data), states, chunk_rows=16, reader=reader, show_progress=False
         ).state
     )[name]
     assert piece.rows == len(data["y_true"])
@@ -84,7 +84,7 @@ def test_the_merge_is_a_tree(client):
     paths = [f"f{i}" for i in range(len(cuts) + 1)]
     reader = ArrayReader(dict(zip(paths, split_rows(data, cuts), strict=True)))
     states = ApiStates(["mse"])
-    graph = dask_engine.build_graph(paths, ArrayPlan(), states, reader=reader)
+    graph = dask_engine.build_graph(paths, ArrayPlan(data), states, reader=reader)
     keys = set(graph.dask.keys())
     assert sum(str(k).startswith("losscli-merge-1-") for k in keys) == 3
     assert sum(str(k).startswith("losscli-merge-2-") for k in keys) == 1

@@ -243,3 +243,34 @@ def test_a_later_file_missing_a_column_names_it(tmp_path):
     plan, requests, _ = _plan_and_reference(paths[:1], ["mse"])
     with pytest.raises(InputError, match=r"p1\.csv.*y_pred"):
         engine.evaluate_files(paths, plan, requests, show_progress=False)
+
+
+def test_ctc_with_order_streams_whole_sorted_sequences(tmp_path):
+    # 12 sequences of 9-15 frames, rows shuffled within each sequence (`pos` restores
+    # the order), 4 classes with the blank 0; every third frame carries a label token.
+    rng = np.random.default_rng(8)
+    lines = ["seq,pos,token,p_0,p_1,p_2,p_3"]
+    for s in range(12):
+        length = int(rng.integers(9, 16))
+        probabilities = rng.dirichlet(np.ones(4), size=length)
+        tokens = np.where(np.arange(length) % 3 == 0, rng.integers(1, 4, length), 0)
+        for t in rng.permutation(length):
+            p = probabilities[t]
+            lines.append(
+                f"s{s:02d},{t},{tokens[t]},{_text(p[0])},{_text(p[1])},{_text(p[2])},"
+                f"{_text(1.0 - p[0] - p[1] - p[2])}"
+            )
+    path = tmp_path / "seq.csv"
+    path.write_text("\n".join(lines) + "\n")
+    plan, requests, expected = _plan_and_reference(
+        [str(path)],
+        ["ctc", "sequence_ce"],
+        task="sequence",
+        group="seq",
+        order="pos",
+        target="token",
+        prediction="p_*",
+    )
+    # chunks of 5 rows cut every sequence; a wrong frame order would change the CTC value
+    got = engine.evaluate_files([str(path)], plan, requests, chunk_rows=5, show_progress=False)
+    _assert_same(got, expected)

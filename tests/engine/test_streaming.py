@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 
 from losscli import api, registry
-from losscli.engine.streaming import (
-    default_chunk_rows,
-    join_rows,
-    stream_evaluate,
-    whole_groups,
-)
+from losscli.engine.streaming import default_chunk_rows, stream_evaluate, whole_groups
 from losscli.errors import LossCliError
+from losscli.io import Table
 from tests.engine.helpers import ApiStates, ArrayPlan, ArrayReader, inputs_for, split_rows
 
 RELATIVE = 1e-12
@@ -49,7 +45,7 @@ def test_streaming_equals_in_memory_for_every_loss(name, task, chunk_rows):
     reader = ArrayReader({"data": data})
     states = ApiStates([name], task)
     piece = stream_evaluate(
-        ["data"], ArrayPlan(), states, chunk_rows=chunk_rows, reader=reader, show_progress=False
+        ["data"], ArrayPlan(data), states, chunk_rows=chunk_rows, reader=reader, show_progress=False
     )
     got = states.finish(piece.state)[name]
     assert len(reader.chunk_sizes) > 1  # really chunked
@@ -67,7 +63,7 @@ def test_glob_of_files_equals_concatenation(name, task):
     states = ApiStates([name], task)
     piece = stream_evaluate(
         ["a", "b", "c"],
-        ArrayPlan(),
+        ArrayPlan(data),
         states,
         chunk_rows=40,
         reader=ArrayReader(files),
@@ -82,7 +78,7 @@ def test_several_losses_with_parameters_in_one_pass():
     states = ApiStates(["mse", "huber"], huber={"delta": 0.5})
     piece = stream_evaluate(
         ["d"],
-        ArrayPlan(),
+        ArrayPlan(data),
         states,
         chunk_rows=11,
         reader=ArrayReader({"d": data}),
@@ -99,29 +95,37 @@ def test_several_losses_with_parameters_in_one_pass():
     assert piece.chunks == 22
 
 
+def _tables(columns: dict[str, np.ndarray], bounds: list[tuple[int, int]]) -> list[Table]:
+    return [
+        Table(name="t", columns={k: v[a:b] for k, v in columns.items()}, first_line=2 + a)
+        for a, b in bounds
+    ]
+
+
 def test_whole_groups_never_splits_a_group():
     groups = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 3])
-    chunks = [
-        {"y_true": np.arange(a, b, dtype=float), "groups": groups[a:b]}
-        for a, b in [(0, 2), (2, 4), (4, 6), (6, 8), (8, 12)]
-    ]
-    out = list(whole_groups(iter(chunks), max_carry_rows=100))
-    assert [list(c["groups"]) for c in out] == [[0, 0, 0], [1, 1], [2, 2, 2, 2, 2, 2], [3]]
-    assert np.array_equal(np.concatenate([c["y_true"] for c in out]), np.arange(12.0))
+    chunks = _tables({"v": np.arange(12.0), "g": groups}, [(0, 2), (2, 4), (4, 6), (6, 8), (8, 12)])
+    out = list(whole_groups(iter(chunks), "g", max_carry_rows=100))
+    assert [list(t.column("g")) for t in out] == [[0, 0, 0], [1, 1], [2, 2, 2, 2, 2, 2], [3]]
+    assert np.array_equal(np.concatenate([t.column("v") for t in out]), np.arange(12.0))
+    # the file lines follow the rows (for error messages)
+    assert [t.line_of(0) for t in out] == [2, 5, 7, 13]
 
 
 def test_whole_groups_passes_a_group_longer_than_the_cap_split():
-    chunks = [{"y_true": np.zeros(3), "groups": np.zeros(3, int)} for _ in range(4)]
-    out = list(whole_groups(iter(chunks), max_carry_rows=5))
-    assert sum(len(c["y_true"]) for c in out) == 12
-    assert max(len(c["y_true"]) for c in out) <= 6
+    chunks = _tables({"v": np.zeros(12), "g": np.zeros(12, int)}, [(0, 3), (3, 6), (6, 9), (9, 12)])
+    out = list(whole_groups(iter(chunks), "g", max_carry_rows=5))
+    assert sum(t.n_rows for t in out) == 12
+    assert max(t.n_rows for t in out) <= 6
 
 
-def test_join_rows_mixes_string_and_number_ids_as_objects():
-    a = {"y_true": np.zeros(2), "groups": np.array(["x", "y"], dtype=object)}
-    b = {"y_true": np.ones(1), "groups": np.array([3])}
-    joined = join_rows(a, b)
-    assert list(joined["groups"]) == ["x", "y", 3]
+def test_whole_groups_joins_text_and_number_ids():
+    a = Table(name="t", columns={"g": np.array(["x", "y"], dtype=object)})
+    b = Table(name="t", columns={"g": np.array([3.0, 3.0, 4.0])}, first_line=4)
+    c = Table(name="t", columns={"g": np.array(["z"], dtype=object)}, first_line=7)
+    out = list(whole_groups(iter([a, b, c]), "g", max_carry_rows=10))
+    # a chunk may hold several groups; only the trailing one is carried over
+    assert [list(t.column("g")) for t in out] == [["x"], ["y", 3.0, 3.0], [4.0], ["z"]]
 
 
 def test_no_rows_is_an_error():
@@ -129,7 +133,7 @@ def test_no_rows_is_an_error():
     with pytest.raises(LossCliError, match="no data rows"):
         stream_evaluate(
             ["e"],
-            ArrayPlan(),
+            ArrayPlan(empty),
             ApiStates(["mse"]),
             chunk_rows=5,
             reader=ArrayReader({"e": empty}),
