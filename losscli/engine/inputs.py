@@ -163,6 +163,11 @@ def prepare_inputs(options: Any) -> PreparedInput:
     if len(files) > 1:  # (three or more is read_inputs' "one file, or two" error)
         memory_only.append("a targets file with a predictions file")
     engine = choose_engine(paths, requested, memory_only=memory_only)
+    if engine == "dask" and "-" in paths:
+        raise ParameterError(
+            "--engine dask reads files on the workers; standard input ('-') cannot be one",
+            hint="use --engine streaming for standard input, or save it to a file",
+        )
     read_options = {
         "delimiter": options.delimiter,
         "has_header": options.has_header,

@@ -152,3 +152,17 @@ def test_a_bad_value_in_a_later_chunk_names_file_line_and_column(tmp_path):
     )
     assert out.code == 2
     assert "d.csv: line 52: column 'y_pred'" in out.stderr
+
+
+def test_dask_cannot_read_standard_input(tmp_path):
+    out = compute("runner", "-", "-l", "mse", "--engine", "dask", input="y_true,y_pred\n1,2\n")
+    assert out.code == 2
+    assert "standard input ('-') cannot be one" in out.stderr
+
+
+def test_standard_input_streams(tmp_path):
+    data = _write(tmp_path / "d.csv", 40, 3)
+    text = (tmp_path / "d.csv").read_text()
+    out = compute("runner", "-", *LOSSES, "--engine", "streaming", "--chunk-rows", "9", input=text)
+    assert out.code == 0, out.stderr
+    assert out.losses()["mse"] == pytest.approx(_expected(data)["mse"], rel=1e-12)
