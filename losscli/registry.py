@@ -74,17 +74,27 @@ class Param:
             value = _convert(self.type, value)
         except (TypeError, ValueError):
             raise ParameterError(
-                f"{loss}: parameter {self.name!r} must be {self.type.__name__}, got {value!r}"
+                f"{loss}: parameter {self.name!r} must be {_TYPE_WORDS.get(self.type, self.type.__name__)}"
+                f", got {value!r}"
             ) from None
         if self.choices is not None and value not in self.choices:
             raise ParameterError(
                 f"{loss}: parameter {self.name!r} must be one of {self.range_text()}, got {value!r}"
             )
         if self.type in (int, float) and not _in_range(self, float(value)):
-            raise ParameterError(
-                f"{loss}: parameter {self.name!r} must be in {self.range_text()}, got {value!r}"
-            )
+            where = self.range_text()
+            where = where if where[0] in "<>" else f"in {where}"
+            raise ParameterError(f"{loss}: parameter {self.name!r} must be {where}, got {value!r}")
         return value
+
+
+_TYPE_WORDS = {
+    float: "a finite number",
+    int: "a whole number",
+    bool: "true or false",
+    tuple: "a list of numbers such as 1;2;0.5",
+    str: "text",
+}
 
 
 def _convert(kind: type, value: Any) -> Any:
@@ -99,7 +109,7 @@ def _convert(kind: type, value: Any) -> Any:
         return bool(value)
     if kind is float:
         number = float(value)
-        if math.isnan(number):
+        if not math.isfinite(number):
             raise ValueError(value)
         return number
     if kind is int:

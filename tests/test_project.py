@@ -43,3 +43,22 @@ def test_version_and_module_entry_point():
     )
     assert out.returncode == 0
     assert out.stdout.strip() == "losscli 0.1.0"
+
+
+def test_no_color_works_before_and_after_the_command(runner):
+    from losscli.cli.main import app
+
+    for args in (
+        ["--no-color", "list", "--format", "table"],
+        ["list", "--format", "table", "--no-color"],
+    ):
+        result = runner.invoke(app, args, env={"TERM": "xterm-256color"}, color=True)
+        assert result.exit_code == 0, result.output
+        assert "\x1b[3" not in result.stdout  # no foreground colour codes
+        assert "mse" in result.stdout
+
+
+def test_the_api_is_discoverable():
+    import losscli
+
+    assert {"loss", "catalog", "partial", "merge", "finish"} <= set(dir(losscli))

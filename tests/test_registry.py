@@ -82,9 +82,12 @@ def test_parse_loss_option_reads_parameters():
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        ("huber:delta=0", r"huber: parameter 'delta' must be in > 0, got 0"),
-        ("huber:delta=-1", r"must be in > 0"),
-        ("huber:delta=abc", r"parameter 'delta' must be float"),
+        ("huber:delta=0", r"huber: parameter 'delta' must be > 0, got 0"),
+        ("huber:delta=-1", r"must be > 0"),
+        ("huber:delta=abc", r"parameter 'delta' must be a finite number, got 'abc'"),
+        ("huber:delta=inf", r"parameter 'delta' must be a finite number, got 'inf'"),
+        ("huber:delta=nan", r"must be a finite number"),
+        ("pinball:quantile=1", r"parameter 'quantile' must be in \(0, 1\), got 1"),
         ("huber:dleta=2", r"unknown parameter 'dleta'.*did you mean 'delta'"),
         ("pinball:quantile=1.5", r"quantile"),
         ("focal:gamma=-1", r"gamma"),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from losscli.cli.common import OutputFormat, handles_errors, resolve_format
+from losscli.cli.common import NoColorOption, OutputFormat, handles_errors, resolve_format
 
 FormatOption = Annotated[
     OutputFormat | None,
@@ -31,6 +31,7 @@ def list_losses(
         ),
     ] = None,
     output_format: FormatOption = None,
+    no_color: NoColorOption = False,
 ) -> None:
     """List the losses in the catalogue: name, aliases, task, activation, robustness, parameters.
 
@@ -99,6 +100,7 @@ def explain(
         ),
     ],
     output_format: FormatOption = None,
+    no_color: NoColorOption = False,
     plot: Annotated[
         bool, typer.Option("--plot/--no-plot", help="Draw the loss and gradient plots.")
     ] = True,

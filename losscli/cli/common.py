@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -57,3 +57,23 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _disable_color(value: bool) -> None:
+    if value:
+        from losscli.render.console import disable_color
+
+        disable_color()
+
+
+#: ``--no-color`` on every command (``losscli compute … --no-color``), as well as
+#: before the command name (``losscli --no-color compute …``) and ``NO_COLOR``.
+NoColorOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-color",
+        help="No colour in any output (NO_COLOR works too).",
+        callback=_disable_color,
+        is_eager=True,
+    ),
+]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from losscli.cli.common import OutputFormat, handles_errors
+from losscli.cli.common import NoColorOption, OutputFormat, handles_errors
 from losscli.cli.compute import BoxFormat, ConventionChoice, TaskChoice
 
 _INPUT = "Input"
@@ -177,6 +177,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    no_color: NoColorOption = False,
 ) -> None:
     """Compare models on the same targets: losses, paired bootstrap intervals, a verdict.
 

@@ -101,7 +101,7 @@ CASES = [
     (
         "bad parameter value",
         ["ok.csv", "-l", "focal:gamma=-1"],
-        "focal: parameter 'gamma' must be in >= 0, got -1.0",
+        "focal: parameter 'gamma' must be >= 0, got -1.0",
     ),
     (
         "unknown parameter",
