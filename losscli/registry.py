@@ -73,9 +73,9 @@ class Param:
         try:
             value = _convert(self.type, value)
         except (TypeError, ValueError):
+            wanted = _TYPE_WORDS.get(self.type, self.type.__name__)
             raise ParameterError(
-                f"{loss}: parameter {self.name!r} must be {_TYPE_WORDS.get(self.type, self.type.__name__)}"
-                f", got {value!r}"
+                f"{loss}: parameter {self.name!r} must be {wanted}, got {value!r}"
             ) from None
         if self.choices is not None and value not in self.choices:
             raise ParameterError(
