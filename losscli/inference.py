@@ -292,7 +292,7 @@ def _forced(
         _constant_error(columns, distinct)
     reason = f"because --task {task} was given"
     if task in ("binary", "multiclass", "sequence", "segmentation") and len(columns) == 1:
-        classes = tuple(_python(v) for v in distinct[0])
+        classes = tuple(distinct[0].tolist())
         return TaskInference(
             task,
             reason,
@@ -344,7 +344,10 @@ def _several_columns(
     columns: tuple[str, ...], arrays: list[np.ndarray], base: dict
 ) -> TaskInference:
     distinct = [_distinct(a) for a in arrays]
-    if len({_format_label(_python(v)) for d in distinct for v in d}) < 2:
+    # Only columns with fewer than 2 distinct values can make the union constant.
+    if all(d.shape[0] < 2 for d in distinct) and (
+        len({_format_label(_python(v)) for d in distinct for v in d}) < 2
+    ):
         _constant_error(columns, distinct)
     text_columns = [name for name, a in zip(columns, arrays, strict=True) if not _is_numeric(a)]
     if text_columns:
@@ -394,7 +397,7 @@ def _one_column(name: str, values: np.ndarray, n_predictions: int, base: dict) -
     k = int(distinct.shape[0])
     if k < 2:
         _constant_error((name,), [distinct])
-    classes = tuple(_python(v) for v in distinct)
+    classes = tuple(distinct.tolist())  # plain Python values, fast for 10M distinct
     labels = _label_list(classes)
     numeric = _is_numeric(values)
 

@@ -103,10 +103,60 @@ def test_kurtosis_alone_triggers_mae():
     # A hand-made evidence record: no outlier share, but a heavy-tailed bulk.
     base = distribution(np.linspace(-1, 1, 50), "residuals")
 
-    heavy = replace(base, bulk_excess_kurtosis=8.0)
+    heavy = replace(base, excess_kurtosis=8.0)
     rec = decide_regression(RegressionEvidence(heavy, heavy))
     assert rec.loss == "mae"
     assert "excess kurtosis is 8 (> 7)" in rec.reason
+
+
+def test_large_normal_sample_with_its_normal_tail_is_mse():
+    # QA issue 4: n = 10 million N(0, 0.5) residuals had 0.048 % with |modified z| > 3.5 and
+    # 1.5e-6 beyond the 3×IQR fences (normal: 2.3e-6) and were sent to Huber.
+    base = distribution(np.linspace(-1, 1, 50), "residuals")
+    tail = replace(base, share_modified_z=0.0004803, share_outside_outer=1.5e-6)
+    rec = decide_regression(RegressionEvidence(tail, tail))
+    assert rec.loss == "mse"
+    # the reason prints the shares with the digits that match the decision
+    assert "only 0.048% of the residuals" in rec.reason
+    assert "0.00015% lie beyond the 3×IQR fences" in rec.reason
+    # one in ten thousand beyond the fences is 40x the normal tail: Huber
+    rec = decide_regression(RegressionEvidence(replace(tail, share_outside_outer=1e-4), tail))
+    assert rec.loss == "huber"
+    assert "0.01% lie beyond the 3×IQR fences" in rec.reason
+
+
+def test_a_large_normal_sample_is_mse_end_to_end():
+    rng = np.random.default_rng(7)
+    y = rng.normal(size=400_000)
+    result = recommend({"y": y + rng.normal(0.0, 0.5, size=y.shape)}, {"p": y})
+    assert result.recommendation.loss == "mse"
+
+
+def test_student_t3_residuals_recommend_mae_by_the_kurtosis_of_all_points():
+    # t(3) has infinite kurtosis; its flagged points are a continuum, not a separated few.
+    rng = np.random.default_rng(3)
+    residual = rng.standard_t(3, size=5000)
+    assert stats_kurtosis(residual) > 7
+    result = recommend({"y": residual + 1.0}, {"p": np.ones_like(residual)})
+    rec = result.recommendation
+    assert rec.loss == "mae"
+    assert f"excess kurtosis is {stats_kurtosis(residual):.3g} (> 7)" in rec.reason
+
+
+def test_a_separated_few_gross_errors_stay_huber_despite_the_kurtosis():
+    rng = np.random.default_rng(4)
+    residual = rng.normal(size=5000)
+    residual[:100] = 15.0  # 2 % gross errors: whole-sample kurtosis ~ 29
+    assert stats_kurtosis(residual) > 7
+    rec = recommend({"y": residual}, {"p": np.zeros_like(residual)}).recommendation
+    assert rec.loss == "huber"
+    assert "a separated few" in rec.reason
+
+
+def stats_kurtosis(values: np.ndarray) -> float:
+    from scipy.stats import kurtosis
+
+    return float(kurtosis(values))
 
 
 def test_moderate_skew_without_outliers_is_huber():
