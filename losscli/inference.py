@@ -372,10 +372,22 @@ def _several_columns(
                 **base,
             )
         share_multi = float(np.mean(row_sums != 1.0))
+        note = None
+        zero_rows = np.flatnonzero(row_sums == 0.0)
+        if row_sums.max() <= 1.0 and zero_rows.size <= max(1, ONE_HOT_STRAY_ROWS * len(row_sums)):
+            # One-hot except for a stray all-zero row or two: most likely a missing label.
+            first = int(zero_rows[0]) + 1
+            note = (
+                f"every row has one 1 except {zero_rows.size} all-zero row"
+                f"{'s' if zero_rows.size > 1 else ''} (data row {first}"
+                f"{' first' if zero_rows.size > 1 else ''}): one-hot with a missing label? "
+                "Fix or drop the row, or use --task multiclass"
+            )
         return TaskInference(
             "multilabel",
             f"because the {k} target columns are 0/1 and {share_multi:.1%} of rows do not "
             "have exactly one 1 (independent labels)",
+            note=note,
             layout=f"{k} indicator columns",
             target_form="indicators",
             classes=columns,
@@ -389,6 +401,11 @@ def _several_columns(
         target_form="values",
         **base,
     )
+
+
+#: One-hot rows with at most this share of all-zero rows (and none with two 1s) get a note
+#: pointing at the first all-zero row: a stray row, not a multi-label target (QA issue 4).
+ONE_HOT_STRAY_ROWS = 0.001
 
 
 def _one_column(name: str, values: np.ndarray, n_predictions: int, base: dict) -> TaskInference:

@@ -253,6 +253,16 @@ def recommend(
         recommendation = decide_detection(share)
     elif inference.task == "multilabel":
         evidence = multilabel_evidence(builder.indicator_matrix(), inference.columns)
+        for label, count in zip(evidence.labels, evidence.positives, strict=True):
+            if count == 0 or count == evidence.n:
+                # A label that never (or always) fires has nothing to learn and no finite
+                # imbalance ratio or pos_weight (QA issue 4): an input error naming it.
+                state = "never positive (all 0)" if count == 0 else "always positive (all 1)"
+                raise InputError(
+                    f"multi-label column is {state} in {evidence.n} rows: no loss can learn it",
+                    column=label,
+                    hint="drop the column or check the data (--target chooses the columns)",
+                )
         recommendation = decide_multilabel(evidence)
         for label in evidence.small_labels:
             warnings.append(f"label {label!r} has fewer than 10 positive samples")

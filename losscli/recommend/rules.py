@@ -169,7 +169,44 @@ def huber_delta(evidence: DistributionEvidence) -> float:
 
 
 def decide_regression(evidence: RegressionEvidence) -> Recommendation:
-    """MSE, Huber or MAE from the outlier shares, skewness and kurtosis (module docstring)."""
+    """MSE, Huber or MAE from the outlier shares, skewness and kurtosis (module docstring);
+    Poisson first for a single column of non-negative integer targets (counts)."""
+    chosen = _decide_regression(evidence)
+    targets = evidence.targets
+    if not (evidence.outputs == 1 and targets.integer_valued and targets.nonnegative):
+        return chosen
+    # Counts (docs/recommend.md): the Poisson deviance is the natural loss (Nelder &
+    # Wedderburn 1972; McCullagh & Nelder 1989, ch. 6), with a log link: the linear output
+    # is log(rate) (``log_input=true``, PyTorch's PoissonNLLLoss default), exp gives the rate.
+    reason = (
+        f"Because the target is non-negative integers (counts, mean {_num(targets.mean)}, "
+        f"variance {_num(targets.std**2)}), the Poisson deviance with a log link fits: a "
+        "linear output read as log(rate) (exp output), log_input=true."
+    )
+    first = Alternative(
+        chosen.loss,
+        "when the integers are measurements rather than counts, or counts so large that "
+        f"they are nearly continuous ({chosen.reason[0].lower()}{chosen.reason[1:]})",
+        chosen.params,
+    )
+    rest = tuple(a for a in chosen.alternatives if a.loss != "poisson")
+    notes = (
+        *chosen.notes,
+        "counts: the activation is linear on the log scale (log link); apply exp to get the "
+        "predicted rate",
+    )
+    return Recommendation(
+        "poisson",
+        "linear",
+        {"log_input": True},
+        reason,
+        "regression/poisson",
+        (first, *rest),
+        notes,
+    )
+
+
+def _decide_regression(evidence: RegressionEvidence) -> Recommendation:
     d = evidence.decide_on
     on = d.on
     delta = huber_delta(d)
@@ -294,10 +331,6 @@ def decide_regression(evidence: RegressionEvidence) -> Recommendation:
                 "non-negative target (a log transform)",
             ),
         )
-    if targets.integer_valued and targets.nonnegative:
-        alternatives.append(
-            Alternative("poisson", "when the target is a count (Poisson deviance, exp output)")
-        )
     return Recommendation(
         loss,
         "linear",
@@ -349,6 +382,15 @@ def decide_binary(evidence: ClassEvidence, *, positive_index: int = 1) -> Recomm
     negatives = evidence.n - positives
     pos_weight = negatives / positives
     seen = _imbalance_text(ir, evidence.minority_class, evidence.minority_share)
+    swap = ""
+    if positives > negatives:
+        # The positive class is the majority: a pos_weight < 1 would down-weight the
+        # majority instead of up-weighting the rare class. Make the minority the positive.
+        pos_weight = positives / negatives
+        swap = (
+            f" with --positive {_label(evidence.minority_class)} (the minority as the "
+            "positive class; the current positive label is the majority)"
+        )
     hinge = Alternative(
         "hinge",
         "for a margin classifier (SVM-style) that outputs raw scores with -1/+1 labels",
@@ -373,7 +415,7 @@ def decide_binary(evidence: ClassEvidence, *, positive_index: int = 1) -> Recomm
             "sigmoid",
             {"pos_weight": pos_weight},
             f"Because the {seen} exceeds {CLASS_WEIGHT_IMBALANCE:g}, binary cross-entropy "
-            f"with pos_weight = neg/pos = {pos_weight:.4g} balances the classes.",
+            f"with pos_weight = neg/pos = {pos_weight:.4g}{swap} balances the classes.",
             "binary/weighted",
             (
                 Alternative(
@@ -395,13 +437,13 @@ def decide_binary(evidence: ClassEvidence, *, positive_index: int = 1) -> Recomm
         "sigmoid",
         _focal_params(),
         f"Because the {seen} is heavy (> {FOCAL_IMBALANCE:g}:1 or minority < "
-        f"{_pct(FOCAL_MINORITY_SHARE)}), focal loss (α = {FOCAL_ALPHA:g}, γ = {FOCAL_GAMMA:g}) "
-        "down-weights the many easy negatives.",
+        f"{_pct(FOCAL_MINORITY_SHARE)}), focal loss (α = {FOCAL_ALPHA:g}, γ = {FOCAL_GAMMA:g})"
+        f"{swap} down-weights the many easy negatives.",
         "binary/focal",
         (
             Alternative(
                 "bce",
-                "when a simpler loss is preferred: weight the positives by neg/pos",
+                f"when a simpler loss is preferred: weight the positives by neg/pos{swap}",
                 {"pos_weight": pos_weight},
             ),
             Alternative("bce", "when calibrated probabilities matter more than recall"),
@@ -411,6 +453,18 @@ def decide_binary(evidence: ClassEvidence, *, positive_index: int = 1) -> Recomm
 
 def _focal_params() -> dict[str, float]:
     return {"alpha": FOCAL_ALPHA, "gamma": FOCAL_GAMMA}
+
+
+def _count_like(classes: tuple) -> bool:
+    """Non-negative integer labels: the classes could be counts (SPEC §5 "counts or ordinal?")."""
+    return all(isinstance(c, (int, float)) and c >= 0 and float(c).is_integer() for c in classes)
+
+
+POISSON_WHEN = (
+    "when the labels are counts (non-negative integers): Poisson deviance with a log link, "
+    "i.e. a linear output read as log(rate) with log_input=true (exp output); run with "
+    "--task regression"
+)
 
 
 def decide_multiclass(
@@ -424,17 +478,18 @@ def decide_multiclass(
     level = imbalance_level(ir, evidence.minority_share)
     seen = _imbalance_text(ir, evidence.minority_class, evidence.minority_share)
     weights = balanced_class_weights(evidence.counts)
-    ordinal = (
-        [
+    ordinal: list[Alternative] = []
+    if ambiguous and not one_hot:
+        if _count_like(evidence.classes):
+            # Count-like labels lead with Poisson regression (QA issue 4, docs/recommend.md).
+            ordinal.append(Alternative("poisson", POISSON_WHEN, {"log_input": True}))
+        ordinal.append(
             Alternative(
                 "mae",
                 "when the labels are ordered scores or counts rather than classes "
                 "(run with --task regression)",
             )
-        ]
-        if ambiguous
-        else []
-    )
+        )
     smoothing = Alternative(
         base,
         "when labels are noisy or the model is over-confident (label smoothing 0.1)",

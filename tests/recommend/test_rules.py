@@ -221,8 +221,11 @@ def test_two_valued_floats_are_binary_with_the_larger_positive():
 def test_positive_label_changes_pos_weight():
     y = np.array([0.0] * 150 + [1.0] * 12)
     assert recommend({"y": y}).recommendation.params["pos_weight"] == pytest.approx(150 / 12)
-    flipped = recommend({"y": y}, positive="0").recommendation.params["pos_weight"]
-    assert flipped == pytest.approx(12 / 150)
+    # with the majority as the positive, pos_weight is still majority/minority and the
+    # reason says to make the minority the positive (not pos_weight = 12/150)
+    flipped = recommend({"y": y}, positive="0").recommendation
+    assert flipped.params["pos_weight"] == pytest.approx(150 / 12)
+    assert "--positive '1'" in flipped.reason
     with pytest.raises(InputError, match="--positive '7'"):
         recommend({"y": y}, positive="7")
 
@@ -297,19 +300,73 @@ def test_ambiguous_integer_counts():
     assert result.task == "multiclass"
     assert result.inference.ambiguous
     assert any("counts or ordinal" in n and "--task regression" in n for n in result.notes)
-    assert result.alternatives[0].loss == "mae"  # the ordinal/count reading comes first
+    # the count reading comes first: Poisson regression, naming --task regression
+    first = result.alternatives[0]
+    assert (first.loss, first.params) == ("poisson", {"log_input": True})
+    assert "--task regression" in first.when
+    assert result.alternatives[1].loss == "mae"
     assert any("fewer than 10 samples" in w for w in result.warnings)
 
 
-def test_forcing_regression_on_counts_adds_the_poisson_alternative():
-    _, t, _ = load("counts", ["visits"])
+def test_forcing_regression_on_counts_recommends_poisson():
+    frame, t, _ = load("counts", ["visits"])
     result = recommend(t, task="regression")
     assert result.task == "regression"
     assert result.inference.reason == "because --task regression was given"
-    assert "poisson" in [a.loss for a in result.alternatives]
+    rec = result.recommendation
+    assert (rec.loss, rec.activation, rec.params) == ("poisson", "linear", {"log_input": True})
+    assert f"mean {frame['visits'].mean():.3g}" in rec.reason
+    assert any("log link" in n and "exp" in n for n in result.notes)
+    # the evidence-based choice (MSE/Huber/MAE) is the first alternative
+    assert result.alternatives[0].loss in ("mse", "huber", "mae")
+
+
+def test_poisson_counts_inferred_as_multiclass_lead_with_poisson():
+    # QA issue 4: Poisson(8), n = 5000 -> 21 integer classes, ambiguous, focal; the count
+    # reading must come first.
+    y = np.random.default_rng(8).poisson(8.0, size=5000).astype(np.float64)
+    result = recommend({"y": y})
+    assert result.task == "multiclass" and result.inference.ambiguous
+    assert result.alternatives[0].loss == "poisson"
+    result = recommend({"y": y}, task="regression")
+    assert result.recommendation.loss == "poisson"
+
+
+def test_non_integer_or_negative_targets_are_not_poisson():
+    y = np.random.default_rng(9).normal(size=500)
+    assert recommend({"y": y}).recommendation.loss != "poisson"
+    assert recommend({"y": np.round(y * 10)}, task="regression").recommendation.loss != "poisson"
+
+
+def test_positive_majority_suggests_swapping_the_positive_label():
+    # 15:1 with the positive label (1) the majority: pos_weight 1/15 would weight the wrong
+    # class; the minority (0) should be the positive, with pos_weight 15.
+    y = np.array([1.0] * 150 + [0.0] * 10)
+    rec = recommend({"y": y}).recommendation
+    assert rec.loss == "bce"
+    assert rec.params["pos_weight"] == pytest.approx(15.0)
+    assert "--positive '0'" in rec.reason
 
 
 # ------------------------------------------------------------------ multilabel
+
+
+@pytest.mark.parametrize("fill", [0.0, 1.0])
+def test_a_multilabel_column_never_or_always_positive_is_an_error(fill):
+    a = np.array([1.0, 0.0] * 10)
+    b = np.array([1.0, 1.0, 0.0, 0.0] * 5)
+    with pytest.raises(InputError) as caught:
+        recommend({"a": a, "b": b, "c": np.full(20, fill)})
+    assert caught.value.column == "c"
+    assert ("never positive" if fill == 0.0 else "always positive") in str(caught.value)
+
+
+def test_one_hot_with_a_stray_all_zero_row_points_at_the_row():
+    onehot = np.eye(3)[np.arange(3000) % 3]
+    onehot[41] = 0.0
+    result = recommend({"a": onehot[:, 0], "b": onehot[:, 1], "c": onehot[:, 2]})
+    assert result.task == "multilabel"
+    assert any("all-zero row (data row 42)" in n for n in result.notes)
 
 
 def test_multilabel_recommends_bce_per_label():
