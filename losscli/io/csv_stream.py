@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,12 @@ MAX_BLOCK_BYTES = 1 << 28
 # Stream plain UTF-8 files with polars' scan_csv batches rather than the block reader
 # (see docs/input-files.md for the measurements behind the choice).
 STREAM_WITH_POLARS_SCAN = True
+# polars' streaming CSV source reads the file in pieces of POLARS_CSV_CHUNK_SIZE bytes and
+# prefetches several per thread; its default held ~320 MiB of anonymous memory on a 374 MiB
+# file whatever ``chunk_size`` the batches had (the peak of ``compute``). 4 MiB pieces hold
+# ~130 MiB for the same CPU time (measured on 2 cores, docs/performance.md). A value the
+# user sets in the environment is kept.
+POLARS_CSV_CHUNK_BYTES = 4 << 20
 
 
 def iter_csv_tables(
@@ -149,6 +156,8 @@ def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_ro
     takes over, skipping the rows already yielded."""
     import polars as pl
 
+    # Read by polars when the scan starts (not at import), so setting it here is enough.
+    os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(POLARS_CSV_CHUNK_BYTES))
     done = 0
     try:
         schema, positional = _polars_schema(names, read, numeric)
