@@ -26,13 +26,34 @@ class LossCliError(ValueError):
         line: int | None = None,
         column: str | None = None,
         hint: str | None = None,
+        row: int | None = None,
+        argument: str | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.line = line
         self.column = column
         self.hint = hint
+        # Where a loss found the problem: the 0-based index into its arrays and the
+        # argument ("y_true", "y_pred", "sample_weight", "groups"). The CLI maps them to a
+        # file line and column (:meth:`located`); the library message keeps "at row N".
+        self.row = row
+        self.argument = argument
         super().__init__(self.one_line())
+
+    def located(self, *, file: str | None, line: int | None, column: str | None) -> LossCliError:
+        """A copy that names the file, line and column instead of the array row."""
+        message = self.message
+        if self.row is not None and line is not None:
+            message = message.replace(f" at row {self.row}", "", 1)
+        located = type(self)(
+            message,
+            file=file if file is not None else self.file,
+            line=line if line is not None else self.line,
+            column=column if column is not None else self.column,
+            hint=self.hint,
+        )
+        return located
 
     def one_line(self) -> str:
         """``file: line N: column 'c': message (hint)`` with the parts that are known."""

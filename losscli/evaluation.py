@@ -24,7 +24,7 @@ import numpy as np
 
 from losscli import api, registry
 from losscli.conventions import Convention, get_convention
-from losscli.errors import InputError, ParameterError
+from losscli.errors import InputError, LossCliError, ParameterError
 from losscli.layout import Layout, factorize
 from losscli.registry import LossSpec
 
@@ -143,6 +143,7 @@ def _request(
         )
     known = {p.name for p in form.params}
     given = dict(given)
+    asked = set(given)  # the -l NAME:k=v parameters: only these appear in the label
     if from_logits and "from_logits" not in given:
         if "from_logits" in known:
             given["from_logits"] = True
@@ -156,8 +157,21 @@ def _request(
     if pooled and "pooling" in known and "pooling" not in given:
         given["pooling"] = "global"  # --global: one ratio over all pixels
     params = form.resolve_params(given)
-    label = registry.loss_label(form.name, params, form)
+    label = request_label(form, params, asked)
     return LossRequest(spec=form, params=params, label=label, text=text or form.name)
+
+
+def request_label(spec: LossSpec, params: dict[str, Any], asked: set[str]) -> str:
+    """The key a request is reported under: ``huber:delta=2.5``.
+
+    Only the parameters the user set with ``-l NAME:k=v`` that differ from the defaults;
+    never the global flags (``--from-logits``, ``--renormalize``, ``--global``,
+    ``--box-format``), so that the JSON keys and ``--fail-if 'bce>1'`` do not change with
+    them. Booleans print lowercase (``true``), as they are typed.
+    """
+    shown = {name: value for name, value in params.items() if name in asked}
+    label = registry.loss_label(spec.name, shown, spec)
+    return label.replace("=True", "=true").replace("=False", "=false")
 
 
 def resolve_requests(
@@ -218,10 +232,19 @@ def resolve_requests(
 
 
 def drop_unfit(
-    requests: Sequence[LossRequest], layout: Layout
+    requests: Sequence[LossRequest],
+    layout: Layout,
+    *,
+    convention: str | Convention = "losscli",
 ) -> tuple[list[LossRequest], list[str]]:
-    """Leave out the ``--all`` requests whose targets this layout cannot give (hard labels
-    from soft-label targets), with a warning each; explicit requests stay (and fail)."""
+    """Leave out the ``--all`` requests this layout cannot feed, with a warning each:
+    hard labels from soft-label targets, and data outside the loss's domain (msle and
+    poisson with negative targets, mape with zero targets under a convention that does
+    not floor the denominator …), found by evaluating the loss on the layout (the head
+    of the input when streaming). Explicit ``-l`` requests stay (and fail with the
+    file, line and column). ``mape`` on zero targets is kept with a warning.
+    """
+    conv = get_convention(convention)
     kept, warnings = [], []
     for request in requests:
         if request.from_all and not layout.can_give(request.spec.target):
@@ -230,8 +253,54 @@ def drop_unfit(
                 "targets are soft"
             )
             continue
+        if request.from_all:
+            try:
+                _check_domain(layout, request, conv)
+                _partial(layout, request, conv)
+            except InputError as error:
+                located = locate_error(error, layout)
+                warnings.append(f"--all leaves out {request.label}: {located.one_line()}")
+                continue
+        if request.name == "mape":
+            warnings.extend(_zero_target_warning(layout, request))
         kept.append(request)
     return kept, warnings
+
+
+def _zero_target_warning(layout: Layout, request: LossRequest) -> list[str]:
+    """MAPE divides by |y|: a zero target gives a huge term (the floor 1e-7) or an error."""
+    targets = layout.target_as(request.spec.target)
+    zero = np.asarray(targets) == 0
+    if not zero.any():
+        return []
+    row = int(np.flatnonzero(zero.reshape(zero.shape[0], -1).any(axis=1))[0])
+    file, line, column = layout.locate("y_true", row)
+    where = f"{file}: line {line}" if line is not None else file
+    named = f", column {column!r}" if column is not None else ""
+    return [
+        f"{request.label}: {int(zero.sum())} target(s) are 0 (first at {where}{named}); "
+        "the percentage error divides by a floor of 1e-7 there, so it dominates the mean"
+    ]
+
+
+def locate_error(error: LossCliError, layout: Layout) -> LossCliError:
+    """A loss's InputError with the file, line and column of its array row and argument
+    (SPEC §6 ``file: line N: column 'c': message``); errors already naming a file stay."""
+    if error.file is not None:
+        return error
+    argument = error.argument
+    if argument is None and error.row is None:
+        return error
+    file, line, column = layout.locate(argument, error.row)
+    if argument == "sample_weight" and error.row is None and "sum to zero" in error.message:
+        weight = layout.plan.roles.weight
+        if weight is not None:
+            message = error.message.replace(
+                "the sample weights sum to zero",
+                f"the weights in column {weight.name!r} of {file} sum to zero",
+            )
+            return type(error)(message, hint=error.hint)
+    return error.located(file=file, line=line, column=column)
 
 
 #: The selection guide's first choice per task (SPEC §2/§5).
@@ -282,13 +351,16 @@ def _inputs(layout: Layout, request: LossRequest) -> dict[str, Any]:
 
 
 def _partial(layout: Layout, request: LossRequest, convention: Convention) -> Any:
-    return api.partial(
-        request.spec,
-        **_inputs(layout, request),
-        convention=convention,
-        task=layout.task,
-        **request.params,
-    )
+    try:
+        return api.partial(
+            request.spec,
+            **_inputs(layout, request),
+            convention=convention,
+            task=layout.task,
+            **request.params,
+        )
+    except InputError as error:
+        raise locate_error(error, layout) from None
 
 
 def partial_states(
@@ -397,7 +469,11 @@ def _slice_value(
     try:
         return _finish(request, state, convention, task)
     except InputError as error:  # e.g. every weight of the slice is zero
-        raise InputError(f"--group-by slice {key!r}: {error.message}", hint=error.hint) from None
+        raise InputError(
+            f"--group-by slice {key!r}: {error.message}",
+            hint=error.hint,
+            argument=error.argument,
+        ) from None
 
 
 def evaluate(
@@ -444,12 +520,13 @@ def per_sample_values(
     for request in requests:
         _check_domain(layout, request, conv)
         inputs = _inputs(layout, request)
-        values = np.asarray(
-            api.per_sample(
+        try:
+            terms = api.per_sample(
                 request.spec, **inputs, convention=conv, task=layout.task, **request.params
-            ),
-            dtype=np.float64,
-        ).reshape(-1)
+            )
+        except InputError as error:
+            raise locate_error(error, layout) from None
+        values = np.asarray(terms, dtype=np.float64).reshape(-1)
         if values.shape[0] == layout.n_samples and not (
             request.spec.grouped and inputs["groups"] is not None
         ):

@@ -58,7 +58,7 @@ def test_parse_request_labels_and_params():
 
 def test_from_logits_flag_reaches_losses_that_have_it():
     request = parse_request("bce", "binary", from_logits=True)
-    assert request.params["from_logits"] is True and request.label == "bce:from_logits=True"
+    assert request.params["from_logits"] is True and request.label == "bce"
     assert not request.takes_probabilities
     with pytest.raises(ParameterError, match="brier takes probabilities and has no from-logits"):
         parse_request("brier", "binary", from_logits=True)

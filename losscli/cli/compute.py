@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from losscli.cli.common import OutputFormat, handles_errors
+from losscli.cli.common import NoColorOption, OutputFormat, handles_errors
 
 
 class TaskChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style
@@ -333,6 +333,7 @@ def compute(
             show_default=False,
         ),
     ] = None,
+    no_color: NoColorOption = False,
 ) -> None:
     """Compute loss values from targets and predictions.
 
@@ -385,10 +386,11 @@ def _run(options: ComputeOptions) -> None:
 
     from losscli.checks import evaluate_checks, parse_check
     from losscli.engine.inputs import prepare_inputs
-    from losscli.errors import CheckFailed
+    from losscli.errors import CheckFailed, InputError
     from losscli.evaluation import (
         default_loss,
         drop_unfit,
+        locate_error,
         parse_request,
         per_sample_values,
         resolve_requests,
@@ -397,9 +399,17 @@ def _run(options: ComputeOptions) -> None:
     from losscli.render import compute as render
 
     parsed_checks = [parse_check(text) for text in options.checks]  # syntax errors first
+    if options.chunk_rows is not None and options.chunk_rows < 1:
+        # Also when the file is read into memory (the engine checks it only when streaming).
+        from losscli.errors import ParameterError
+
+        raise ParameterError(
+            f"--chunk-rows must be a positive number of rows, got {options.chunk_rows}"
+        )
     # Engine choice, then the whole input (memory) or its head (streaming/dask).
-    prepared = prepare_inputs(options)
+    prepared = _prepare(options, prepare_inputs)
     plan, layout = prepared.plan, prepared.layout
+    _check_positive(options, plan)
     requests, warnings = resolve_requests(
         options.losses,
         plan.task,
@@ -423,15 +433,18 @@ def _run(options: ComputeOptions) -> None:
         )
         for check in parsed_checks
     ]
-    requests, unfit = drop_unfit(requests, layout)
+    requests, unfit = drop_unfit(requests, layout, convention=options.convention)
     warnings = [*prediction_warnings(plan, layout), *warnings, *unfit]
 
-    evaluation = prepared.evaluate(
-        requests,
-        convention=options.convention,
-        per_output=options.per_output,
-        by_slice=options.group_by is not None,
-    )
+    try:
+        evaluation = prepared.evaluate(
+            requests,
+            convention=options.convention,
+            per_output=options.per_output,
+            by_slice=options.group_by is not None,
+        )
+    except InputError as error:  # e.g. weights summing to zero: name the column and file
+        raise locate_error(error, layout) from None
     if options.per_sample:
         render.write_per_sample(
             options.per_sample,
@@ -477,3 +490,35 @@ def _run(options: ComputeOptions) -> None:
             )
     if failed and not options.exit_zero:
         raise CheckFailed(f"{len(failed)} check(s) failed")
+
+
+def _prepare(options: ComputeOptions, prepare_inputs):
+    """``prepare_inputs``; a constant target with ``-l`` but no ``--task`` takes the task
+    of the first loss named (a CI batch of one class is valid data)."""
+    from dataclasses import replace
+
+    from losscli import registry
+    from losscli.layout.planning import ConstantTargetError
+
+    try:
+        return prepare_inputs(options)
+    except ConstantTargetError:
+        if options.task != "auto" or not options.losses:
+            raise
+        spec, _ = registry.parse_loss_option(options.losses[0])
+        prepared = prepare_inputs(replace(options, task=spec.tasks[0]))
+        prepared.plan.reason = (
+            f"because the target is constant and -l {spec.name} is a {spec.tasks[0]} loss"
+        )
+        return prepared
+
+
+def _check_positive(options: ComputeOptions, plan) -> None:
+    """``--positive`` means something only for a binary target (or a 0/1 mask)."""
+    from losscli.errors import ParameterError
+
+    if options.positive is not None and plan.positive is None:
+        raise ParameterError(
+            f"--positive applies to a binary target, but the task is {plan.task}",
+            hint="leave out --positive, or use --task binary",
+        )

@@ -63,6 +63,8 @@ class Layout:
         ids: ``--id`` values as text (n,) or None.
         rows: the 0-based input row of every sample (after a ``--order`` sort).
         prediction_lines: the 1-based line of every sample in the predictions file.
+        target_lines: the 1-based line of every sample in the targets file (None: the
+            same as ``prediction_lines``, one file).
     """
 
     plan: LayoutPlan
@@ -74,6 +76,7 @@ class Layout:
     ids: np.ndarray | None
     rows: np.ndarray
     prediction_lines: np.ndarray
+    target_lines: np.ndarray | None = None
 
     @property
     def task(self) -> str:
@@ -104,11 +107,37 @@ class Layout:
             ids=pick(self.ids),
             rows=self.rows[mask],
             prediction_lines=self.prediction_lines[mask],
+            target_lines=pick(self.target_lines),
         )
 
     def output(self, index: int) -> Layout:
         """Regression output ``index`` alone (``--per-output``)."""
         return replace(self, y_true=self.y_true[:, index], y_pred=self.y_pred[:, index])
+
+    def locate(self, argument: str | None, row: int | None) -> tuple[str, int | None, str | None]:
+        """(file, line, column) of array ``row`` of a loss argument (``y_true``, ``y_pred``,
+        ``sample_weight``, ``groups``): where a loss's InputError points in the input.
+        The column is named when the argument comes from one column."""
+        plan, roles = self.plan, self.plan.roles
+        target_lines = self.target_lines if self.target_lines is not None else None
+        if argument in ("sample_weight", "groups"):
+            ref = roles.weight if argument == "sample_weight" else roles.group
+            if ref is None:  # not from a column (cannot happen from the CLI)
+                return plan.target_file, None, None
+            same = ref.source == roles.predictions[0].source or target_lines is None
+            lines = self.prediction_lines if same else target_lines
+            file, columns = roles.files[ref.source], (ref.name,)
+        elif argument == "y_pred":
+            file, lines, columns = (
+                plan.prediction_file,
+                self.prediction_lines,
+                plan.prediction_columns,
+            )
+        else:
+            lines = target_lines if target_lines is not None else self.prediction_lines
+            file, columns = plan.target_file, plan.target_columns
+        line = int(lines[row]) if row is not None and 0 <= row < len(lines) else None
+        return file, line, columns[0] if len(columns) == 1 else None
 
     def can_give(self, kind: str) -> bool:
         """Whether :meth:`target_as` can give ``kind`` (hard labels need one-hot rows)."""
@@ -294,7 +323,11 @@ class LayoutPlan:
             ids = _key_array(tables[roles.id.source].column(roles.id.name))
         rows = np.arange(n)
         lines = prediction_table.line_numbers()
-        layout = Layout(self, y_true, y_pred, weight, groups, slices, ids, rows, lines)
+        target_table = tables[roles.targets[0].source]
+        target_lines = None if target_table is prediction_table else target_table.line_numbers()
+        layout = Layout(
+            self, y_true, y_pred, weight, groups, slices, ids, rows, lines, target_lines
+        )
         if roles.order is not None:
             order = tables[roles.order.source].numeric(roles.order.name)
             group_codes = (

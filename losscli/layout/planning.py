@@ -4,6 +4,7 @@ classes, positive label, column pairing and box format."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,32 @@ from losscli.layout.labels import (
 from losscli.layout.roles import Roles
 
 Inferrer = Callable[..., Any]
+
+
+class ConstantTargetError(InputError):
+    """Task inference refused a constant target (``--task`` or ``-l`` decides instead)."""
+
+
+@dataclass(frozen=True)
+class _GivenTask:
+    """The inference stand-in when ``--task`` is given and the target is constant (a CI
+    batch of all positives is valid data; only inference needs two values)."""
+
+    task: str
+    reason: str
+    note: str | None = None
+    ambiguous: bool = False
+    box_format: str | None = None
+
+
+def _is_constant(targets: dict[str, np.ndarray]) -> bool:
+    keys = set()
+    for values in targets.values():
+        _, column_keys = _factorize_keys(values)
+        keys.update(column_keys)
+        if len(set(column_keys)) > 1:
+            return False
+    return len(targets) == 1 or len(keys) < 2
 
 
 def _default_inferrer() -> Inferrer:
@@ -73,13 +100,29 @@ def plan_layout(
     groups = None
     if roles.group is not None:
         groups = tables[roles.group.source].column(roles.group.name)
-    inference = infer(
-        targets,
-        predictions,
-        task=None if options.task == "auto" else options.task,
-        groups=groups,
-        box_format=options.box_format,
-    )
+    try:
+        inference = infer(
+            targets,
+            predictions,
+            task=None if options.task == "auto" else options.task,
+            groups=groups,
+            box_format=options.box_format,
+        )
+    except InputError as error:
+        if not _is_constant(targets):
+            raise
+        if options.task == "auto":
+            raise ConstantTargetError(
+                error.message,
+                file=error.file or target_table.name,
+                line=error.line,
+                column=error.column,
+                hint="a constant target is valid data, but its task cannot be inferred: "
+                "pass --task (e.g. --task binary for a batch of one class)",
+            ) from None
+        inference = _GivenTask(
+            options.task, f"because --task {options.task} was given (the target is constant)"
+        )
     task = inference.task
     notes: list[str] = list(roles.notes)
     note = getattr(inference, "note", None)
@@ -172,6 +215,26 @@ def _plan_binary(plan: LayoutPlan, targets, predictions, inference, tables) -> N
         )
     labels = sorted(distinct.tolist(), key=_label_sort_key)
     positive = plan.options.positive
+    if positive is None and len(labels) == 1:
+        # One class present (a batch of all positives, or all negatives): its partner
+        # follows from 0/1, -1/+1 or false/true; any other label needs --positive.
+        partners = {"1": "0", "0": "1", "-1": "1", "true": "false", "false": "true"}
+        only = labels[0]
+        if only.lower() not in partners:
+            raise InputError(
+                f"every row has the label {only!r}: one class, so the positive label is not known",
+                file=plan.target_file,
+                column=name,
+                hint=f"name it with --positive (e.g. --positive {only})",
+            )
+        other = partners[only.lower()]
+        other = other.capitalize() if only[:1].isupper() else other
+        positive = only if only.lower() in ("1", "true") else other
+        labels = sorted({only, other}, key=_label_sort_key)
+        plan.notes.append(
+            f"only the label {only!r} is present; positive label {positive!r} "
+            "(choose it with --positive)"
+        )
     if positive is not None:
         positive = label_key(positive)
         if positive not in labels:

@@ -37,7 +37,7 @@ def as_float_array(values: Any, name: str) -> np.ndarray:
     if array.size and not np.isfinite(array).all():
         bad = int(np.flatnonzero(~np.isfinite(array.reshape(-1)))[0])
         row = bad // max(1, int(np.prod(array.shape[1:])))
-        raise InputError(f"{name} has a NaN or infinite value at row {row}")
+        raise InputError(f"{name} has a NaN or infinite value at row {row}", row=row, argument=name)
     return array
 
 
@@ -74,7 +74,10 @@ def check_weights(sample_weight: Any, n: int) -> np.ndarray | None:
     if w.shape != (n,):
         raise ShapeError(f"sample_weight has shape {w.shape}; expected ({n},)")
     if (w < 0).any():
-        raise InputError(f"sample_weight has a negative value at row {int(np.argmax(w < 0))}")
+        row = int(np.argmax(w < 0))
+        raise InputError(
+            f"sample_weight has a negative value at row {row}", row=row, argument="sample_weight"
+        )
     return w
 
 
@@ -87,6 +90,8 @@ def check_probabilities(p: np.ndarray, name: str = "y_pred") -> None:
             f"{name} has a value outside [0, 1] at row {row} "
             f"({p.reshape(p.shape[0], -1)[row].max():g}); are these logits? use from_logits",
             hint="--from-logits",
+            row=row,
+            argument=name,
         )
 
 
@@ -163,7 +168,9 @@ def finish_mean(state: State, reduction: str, convention: Convention) -> float:
         return float(state["sum"])
     denominator = state["count"] if convention.weighted_mean == "elements" else state["weight"]
     if denominator == 0:
-        if state["sum"] == 0:
-            return 0.0
-        raise InputError("the sample weights sum to zero")
+        if state.get("count", 0) == 0:
+            return 0.0  # no samples at all (an empty merge): nothing to average
+        # Every weight is zero: the weighted mean is 0/0, not 0 (a silent 0.0 would pass
+        # any --fail-if gate).
+        raise InputError("the sample weights sum to zero", argument="sample_weight")
     return float(state["sum"] / denominator)

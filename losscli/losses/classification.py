@@ -74,6 +74,8 @@ def _check_unit_targets(t: np.ndarray, loss: str) -> None:
             f"({t.reshape(t.shape[0], -1)[row][bad.reshape(t.shape[0], -1)[row]][0]:g}); "
             "targets must be 0/1 labels or probabilities",
             hint="map the labels to 0/1 (--positive LABEL)",
+            row=row,
+            argument="y_true",
         )
 
 
@@ -253,13 +255,19 @@ def _class_indices(
     fractional = checked != np.floor(checked)
     if fractional.any():
         row = int(np.argmax(fractional))
-        raise InputError(f"y_true has a non-integer class label {y[row]:g} at row {row}")
+        raise InputError(
+            f"y_true has a non-integer class label {y[row]:g} at row {row}",
+            row=row,
+            argument="y_true",
+        )
     outside = (checked < 0) | (checked >= n_classes)
     if outside.any():
         row = int(np.argmax(outside))
         raise InputError(
             f"y_true has class label {y[row]:g} at row {row}, outside 0..{n_classes - 1} "
-            f"(y_pred has {n_classes} columns)"
+            f"(y_pred has {n_classes} columns)",
+            row=row,
+            argument="y_true",
         )
     return checked.astype(np.intp), valid
 
@@ -283,7 +291,10 @@ def _class_targets(
     if t.shape != p.shape:
         raise ShapeError(f"y_true has shape {t.shape} but y_pred has shape {p.shape}")
     if (t < 0).any():
-        raise InputError(f"y_true has a negative class probability at row {_first_bad_row(t < 0)}")
+        row = _first_bad_row(t < 0)
+        raise InputError(
+            f"y_true has a negative class probability at row {row}", row=row, argument="y_true"
+        )
     return t, None
 
 
@@ -324,6 +335,8 @@ def _categorical_log_probabilities(
         raise InputError(
             f"y_pred row {row} sums to {sums[row]:.9g}, not 1; these are not class probabilities",
             hint="--renormalize to rescale the rows, or --from-logits for logits",
+            row=row,
+            argument="y_pred",
         )
     return _log(clip_probabilities(p, eps))
 
@@ -738,8 +751,9 @@ def kl_divergence(
     """
     t, p = column_pair(y_true, y_pred)
     if (t < 0).any():
+        row = _first_bad_row(t < 0)
         raise InputError(
-            f"kl_divergence: y_true has a negative value at row {_first_bad_row(t < 0)}"
+            f"kl_divergence: y_true has a negative value at row {row}", row=row, argument="y_true"
         )
     eps = _epsilon(epsilon, convention)
     if from_logits:

@@ -56,6 +56,8 @@ def to_xyxy(boxes: np.ndarray, box_format: str, name: str) -> np.ndarray:
         raise InputError(
             f"{name} box at row {row} has {what}: {boxes[row].tolist()} ({box_format})",
             hint="check --box-format",
+            row=row,
+            argument=name,
         )
     return out
 

@@ -43,7 +43,11 @@ def _require_at_least(values: np.ndarray, low: float, name: str, loss: str, why:
     bad = values < low
     if bad.any():
         row = _first_row(bad)
-        raise InputError(f"{loss}: {name} has a value below {low:g} at row {row} ({why})")
+        raise InputError(
+            f"{loss}: {name} has a value below {low:g} at row {row} ({why})",
+            row=row,
+            argument=name,
+        )
 
 
 # --- the per-sample terms -------------------------------------------------------------
@@ -219,6 +223,8 @@ def absolute_percentage_error(
         raise InputError(
             f"mape: y_true is 0 at row {row}; the percentage error is undefined",
             hint="use --convention losscli, which floors the denominator at 1e-7",
+            row=row,
+            argument="y_true",
         )
     return _per_output_mean(scale * np.abs(p - t) / denominator)
 
@@ -254,9 +260,11 @@ def squared_log_error(
             if rule == "above_minus_one":
                 bad = values <= -1.0
                 if bad.any():
+                    row = _first_row(bad)
                     raise InputError(
-                        f"msle: {name} has a value <= -1 at row {_first_row(bad)} "
-                        "(log(1 + x) is undefined)"
+                        f"msle: {name} has a value <= -1 at row {row} (log(1 + x) is undefined)",
+                        row=row,
+                        argument=name,
                     )
             else:
                 _require_at_least(values, 0.0, name, "msle", "MSLE is for non-negative targets")
@@ -318,9 +326,12 @@ def poisson_error(
     if log_input:
         too_large = p > _EXP_LIMIT
         if too_large.any():
+            row = _first_row(too_large)
             raise InputError(
                 f"poisson: y_pred is a log rate above {_EXP_LIMIT:g} at row "
-                f"{_first_row(too_large)}; exp() overflows (is log_input right?)"
+                f"{row}; exp() overflows (is log_input right?)",
+                row=row,
+                argument="y_pred",
             )
         return _per_output_mean(np.exp(p) - t * p)
     _require_at_least(p, 0.0, "y_pred", "poisson", "a rate cannot be negative; log_input=true?")

@@ -120,7 +120,9 @@ def _mask_arrays(
                 row = int(np.argmax(bad))
                 raise InputError(
                     f"y_true has {t[row]:g} at row {row}; with {k} prediction columns the "
-                    f"class ids must be integers in 0..{k - 1}"
+                    f"class ids must be integers in 0..{k - 1}",
+                    row=row,
+                    argument="y_true",
                 )
             t = (t[:, None] == np.arange(k)[None, :]).astype(np.float64)
         elif t.shape != p.shape:

@@ -61,7 +61,9 @@ def _token_arrays(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
         row = int(np.argmax(bad))
         raise InputError(
             f"y_true has {t[row]:g} at row {row}; with {k} prediction columns the token "
-            f"ids must be integers in 0..{k - 1}"
+            f"ids must be integers in 0..{k - 1}",
+            row=row,
+            argument="y_true",
         )
     return t.astype(np.intp), p
 
@@ -97,6 +99,8 @@ def token_log_probabilities(
                 f"y_pred row {row} sums to {sums[row]:.9g}, not 1; are these logits? "
                 "(or rescale the rows with renormalize)",
                 hint="--from-logits or --renormalize",
+                row=row,
+                argument="y_pred",
             )
     with np.errstate(divide="ignore"):  # epsilon 0 (torch profile): log 0 = -inf, as torch
         return np.log(clip_probabilities(y_pred, epsilon))
@@ -393,9 +397,11 @@ def ctc_partial(
     if weights is not None:
         bad = (weights != 0) & (weights != 1)
         if bad.any():
+            row = int(np.argmax(bad))
             raise InputError(
-                f"ctc: sample_weight is a 0/1 frame mask, got {weights[int(np.argmax(bad))]:g} "
-                f"at row {int(np.argmax(bad))}"
+                f"ctc: sample_weight is a 0/1 frame mask, got {weights[row]:g} at row {row}",
+                row=row,
+                argument="sample_weight",
             )
         keep = weights == 1
     ids, inverse = group_index(groups, n)

@@ -90,9 +90,9 @@ def test_segmentation_intervals_resample_images(runner, tmp_path):
     assert grouped["losses"]["dice"]["ci"]["resampled"] == "groups"
     assert grouped["losses"]["dice"]["ci"]["units"] == 12
     pooled = _compute(runner, path, *args, "--group", "image", "--global", "--seed", "0")
-    assert pooled["losses"]["dice:pooling=global"]["ci"]["resampled"] == "groups"
+    assert pooled["losses"]["dice"]["ci"]["resampled"] == "groups"
     # --global without image ids: one mask, nothing to resample
     one_image = runner.invoke(app, ["compute", str(path), "-f", "json", "--global", *args])
     assert one_image.exit_code == 0
-    assert json.loads(one_image.stdout)["losses"]["dice:pooling=global"]["ci"] is None
+    assert json.loads(one_image.stdout)["losses"]["dice"]["ci"] is None
     assert "no interval for dice" in one_image.stderr
