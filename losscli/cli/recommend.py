@@ -115,20 +115,44 @@ def recommend(
 
     Example: losscli recommend data.csv --target y --pred yhat
     """
+    from losscli.io import expand_paths
     from losscli.recommend import recommend as run_recommend
     from losscli.render.console import stdout_console, warn
 
-    columns = _read(
-        targets,
-        predictions,
-        target=target,
-        pred=pred,
-        weight=weight,
-        id_column=id_column,
-        group=group,
-        delimiter=delimiter,
-        has_header=not no_header,
-        encoding=encoding,
+    paths = expand_paths(targets)
+    summary = None
+    if len(paths) > 1:
+        # Many files (a glob): one streaming pass, exact counts and moments, the rest from
+        # a seeded sample (losscli.recommend.streaming; docs/recommend.md).
+        columns, summary = _read_many(
+            paths,
+            predictions,
+            target=target,
+            pred=pred,
+            weight=weight,
+            id_column=id_column,
+            group=group,
+            delimiter=delimiter,
+            has_header=not no_header,
+            encoding=encoding,
+        )
+    else:
+        targets = paths[0]
+    columns = (
+        columns
+        if summary is not None
+        else _read(
+            targets,
+            predictions,
+            target=target,
+            pred=pred,
+            weight=weight,
+            id_column=id_column,
+            group=group,
+            delimiter=delimiter,
+            has_header=not no_header,
+            encoding=encoding,
+        )
     )
     result = run_recommend(
         columns.targets,
@@ -138,6 +162,7 @@ def recommend(
         groups=columns.groups,
         box_format=box_format.value if box_format else None,
         positive=positive,
+        summary=summary,
     )
     for line in result.warnings:
         warn(line)
@@ -245,6 +270,84 @@ def _read(
     )
     left, right = pair_tables(left, right, id_column=id_column)
     return _columns(left, right, target_names, prediction_names, weight, group)
+
+
+def _read_many(
+    paths: list[str],
+    predictions_path: str | None,
+    *,
+    target: str | None,
+    pred: str | None,
+    weight: str | None,
+    id_column: str | None,
+    group: str | None,
+    delimiter: str | None,
+    has_header: bool,
+    encoding: str,
+):
+    """Stream every file once into a :class:`~losscli.recommend.streaming.StreamSummary`;
+    the returned columns are its seeded sample of rows."""
+    from losscli.errors import InputError
+    from losscli.io import iter_tables, read_header, select_columns
+    from losscli.recommend.streaming import summarise_stream
+
+    if predictions_path is not None or id_column:
+        raise InputError(
+            "with several target files the predictions must be columns of the same files "
+            "(a separate predictions file or --id is single-file only)",
+            hint="put targets and predictions side by side, or concatenate the files",
+        )
+    if group:
+        raise InputError(
+            "--group (segmentation, sequences) is single-file only: a row sample would split "
+            "the groups",
+            hint="run on one file",
+        )
+    options = {"delimiter": delimiter, "has_header": has_header, "encoding": encoding}
+    header = read_header(paths[0], **options)
+    roles = {name for name in (weight,) if name}
+    for name in roles:
+        select_columns(header, name, file=paths[0])
+    if target is not None:
+        target_names = select_columns(header, target, file=paths[0])
+    else:
+        target_names = _default_targets(header, roles, pred)
+    if pred is not None:
+        prediction_names = select_columns(header, pred, file=paths[0])
+    else:
+        prediction_names = _default_predictions(header, set(target_names) | roles)
+    needed = _unique([*target_names, *prediction_names, *sorted(roles)])
+
+    def chunks():
+        for file_index, path in enumerate(paths):
+            missing = [n for n in needed if n not in read_header(path, **options)]
+            if missing:
+                raise InputError(
+                    f"has no column {missing[0]!r} (the first file {paths[0]} has it)",
+                    file=path,
+                )
+            first_row = 0
+            for table in iter_tables(path, columns=needed, **options):
+                if not table.n_rows:
+                    continue
+                part = _columns(table, table, target_names, prediction_names, weight, None)
+                extra = {} if part.weight is None else {weight: part.weight}
+                yield file_index, first_row, part.targets, part.predictions or {}, extra
+                first_row += table.n_rows
+
+    import numpy as np
+
+    summary = summarise_stream(chunks(), files=len(paths))
+    if summary.rows == 0:
+        raise InputError(f"no data rows in the {len(paths)} files")
+    sample = summary.sample.columns
+    columns = _Columns()
+    columns.targets = {name: sample[name] for name in target_names}
+    if prediction_names:
+        columns.predictions = {name: sample[name] for name in prediction_names}
+    if weight:
+        columns.weight = np.asarray(sample[weight], dtype=np.float64)
+    return columns, summary
 
 
 def _unique(names: list[str]) -> list[str]:

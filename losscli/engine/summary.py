@@ -388,3 +388,58 @@ def with_exact_moments(evidence: Any, summary: ColumnSummary) -> Any:
         minimum=m.minimum,
         maximum=m.maximum,
     )
+
+
+@dataclass
+class RowSample:
+    """A seeded bottom-k sample of whole rows (several named columns) over many chunks.
+
+    The same keys as :func:`row_keys` (so the same rows as :func:`summarise_chunk` would
+    keep), but the rows are kept as a dict of columns, which may hold text (class labels).
+
+    >>> import numpy as np
+    >>> s = RowSample(capacity=3)
+    >>> s.add(0, 0, {"y": np.arange(5.0)})
+    >>> s.add(0, 5, {"y": np.arange(5.0, 10.0)})
+    >>> s.rows, s.size, sorted(s.columns["y"].tolist()) == sorted(s.columns["y"].tolist())
+    (10, 3, True)
+    """
+
+    capacity: int = SAMPLE_SIZE
+    seed: int = SAMPLE_SEED
+    rows: int = 0
+    keys: np.ndarray | None = None
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return 0 if self.keys is None else int(self.keys.shape[0])
+
+    @property
+    def exact(self) -> bool:
+        """True when every row is in the sample."""
+        return self.rows <= self.capacity
+
+    def add(self, file_index: int, first_row: int, columns: dict[str, np.ndarray]) -> None:
+        """Add a chunk's rows (every column the same length) starting at ``first_row``."""
+        n = len(next(iter(columns.values())))
+        self.rows += n
+        keys = row_keys(self.seed, file_index, first_row, n)
+        keep = _smallest(keys, self.capacity)
+        keys = keys[keep]
+        chunk = {name: np.asarray(values)[keep] for name, values in columns.items()}
+        if self.keys is not None:
+            keys = np.concatenate([self.keys, keys])
+            chunk = {name: _concat(self.columns[name], values) for name, values in chunk.items()}
+            keep = _smallest(keys, self.capacity)
+            keys = keys[keep]
+            chunk = {name: values[keep] for name, values in chunk.items()}
+        self.keys = keys
+        self.columns = chunk
+
+
+def _concat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Concatenate two chunks of a column; float and text chunks become one object column."""
+    if a.dtype != b.dtype and (a.dtype == object or b.dtype == object):
+        return np.concatenate([a.astype(object), b.astype(object)])
+    return np.concatenate([a, b])

@@ -48,9 +48,12 @@ from losscli.recommend.statistics import (
     MultilabelEvidence,
     RegressionEvidence,
     class_evidence,
+    class_evidence_of_counts,
     multilabel_evidence,
+    multilabel_evidence_of_counts,
     regression_evidence,
 )
+from losscli.recommend.streaming import StreamSummary
 
 SCHEMA = "losscli/recommend/1"
 
@@ -109,6 +112,8 @@ class RecommendResult:
     dropped_predictions: int = 0
     #: the values the histogram shows (targets or residuals), for regression.
     values: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: over many files: the sample's size and seed and which statistics are sampled.
+    sample: dict | None = None
 
     @property
     def task(self) -> str:
@@ -133,6 +138,8 @@ class RecommendResult:
                 "max": shape.high,
                 "reason": shape.reason,
             }
+        if self.sample is not None:
+            evidence["sample"] = self.sample
         report = {
             "schema": SCHEMA,
             "task": {
@@ -168,6 +175,7 @@ def recommend(
     groups: np.ndarray | None = None,
     box_format: str | None = None,
     positive: str | None = None,
+    summary: StreamSummary | None = None,
 ) -> RecommendResult:
     """Recommend a loss and an output activation for these targets (and predictions).
 
@@ -180,6 +188,9 @@ def recommend(
         groups: ``--group`` ids (segmentation images, sequences).
         box_format: ``--box-format`` for detection.
         positive: the positive label of a binary target (default: the larger/later one).
+        summary: when the columns are a seeded sample of many files
+            (:mod:`losscli.recommend.streaming`), its exact counts and moments replace
+            the sample's, and ``evidence.sample`` says which statistics are sampled.
 
     Returns:
         A :class:`RecommendResult`; ``to_dict()`` is the JSON report.
@@ -241,6 +252,8 @@ def recommend(
         matrix = builder.regression_targets()
         pred_matrix = builder.regression_predictions(matrix) if p_cols else None
         evidence: Any = regression_evidence(matrix, pred_matrix)
+        if summary is not None:
+            evidence = _exact_regression(evidence, summary)
         values = evidence.values
         recommendation = decide_regression(evidence)
         if shape is not None:
@@ -253,6 +266,8 @@ def recommend(
         recommendation = decide_detection(share)
     elif inference.task == "multilabel":
         evidence = multilabel_evidence(builder.indicator_matrix(), inference.columns)
+        if summary is not None:
+            evidence = _exact_multilabel(evidence, summary)
         for label, count in zip(evidence.labels, evidence.positives, strict=True):
             if count == 0 or count == evidence.n:
                 # A label that never (or always) fires has nothing to learn and no finite
@@ -268,6 +283,8 @@ def recommend(
             warnings.append(f"label {label!r} has fewer than 10 positive samples")
     else:
         evidence = builder.class_evidence()
+        if summary is not None:
+            evidence = _exact_classes(evidence, inference, summary)
         if inference.task == "binary":
             recommendation = decide_binary(evidence, positive_index=builder.positive_index)
         elif inference.task == "multiclass":
@@ -296,6 +313,21 @@ def recommend(
     computed: tuple[ComputedLoss, ...] = ()
     if p_cols:
         computed = builder.compute(recommendation, weights, group_ids, box_format, shape)
+    sample = None
+    if summary is not None:
+        sample = summary.describe()
+        notes.insert(0, summary.note())
+        # The rows of every file, not the sample's (the exact figures are over these).
+        inference = replace(
+            inference,
+            n_samples=summary.rows - summary.dropped,
+            dropped=summary.dropped - dropped_predictions,
+        )
+        if summary.dropped:
+            warnings.append(
+                f"{summary.dropped} rows with NaN/inf targets or predictions in the files "
+                "(exact count over every row)"
+            )
     return RecommendResult(
         inference=inference,
         evidence=evidence,
@@ -306,7 +338,51 @@ def recommend(
         computed=computed,
         dropped_predictions=dropped_predictions,
         values=values,
+        sample=sample,
     )
+
+
+# --------------------------------------------------------------------------- many files
+
+
+def _exact_regression(evidence: RegressionEvidence, summary: StreamSummary) -> RegressionEvidence:
+    """The sample's regression evidence with the exact moments of every row of the files."""
+    from losscli.engine.summary import ColumnSummary, with_exact_moments
+
+    targets = with_exact_moments(evidence.targets, ColumnSummary(summary.pooled_targets()))
+    decide_on = targets
+    if evidence.decide_on.on == "residuals" and summary.residual_moments:
+        decide_on = with_exact_moments(
+            evidence.decide_on, ColumnSummary(summary.pooled_residuals())
+        )
+    return replace(evidence, decide_on=decide_on, targets=targets)
+
+
+def _exact_classes(
+    evidence: ClassEvidence, inference: TaskInference, summary: StreamSummary
+) -> ClassEvidence:
+    """Class evidence from the exact counts (every class of every file, not the sample's)."""
+    if inference.target_form == "one-hot":
+        counts = [summary.counts.get(name) for name in inference.columns]
+        if any(c is None for c in counts):
+            return evidence
+        return class_evidence_of_counts([int(c.get(1.0, 0)) for c in counts], inference.columns)
+    (name,) = inference.columns
+    counts = summary.counts.get(name)
+    if not counts:
+        return evidence
+    numeric = all(isinstance(c, float) for c in counts)
+    by_key = {(float(k) if numeric else str(k)): v for k, v in counts.items()}
+    classes = sorted(by_key)
+    return class_evidence_of_counts([by_key[c] for c in classes], classes)
+
+
+def _exact_multilabel(evidence: MultilabelEvidence, summary: StreamSummary) -> MultilabelEvidence:
+    counts = [summary.counts.get(name) for name in evidence.labels]
+    if any(c is None for c in counts):
+        return evidence
+    n = summary.rows - summary.dropped
+    return multilabel_evidence_of_counts(n, [c.get(1.0, 0) for c in counts], evidence.labels)
 
 
 def _combine(keep: Any, finite: np.ndarray, inference: TaskInference) -> np.ndarray:

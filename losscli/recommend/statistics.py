@@ -344,6 +344,12 @@ def class_evidence(labels: np.ndarray, classes: Sequence) -> ClassEvidence:
         counts = np.array(
             [by_label.get(float(c) if numeric else str(c), 0) for c in classes], dtype=np.int64
         )
+    return class_evidence_of_counts(counts, classes)
+
+
+def class_evidence_of_counts(counts: Sequence[int], classes: Sequence) -> ClassEvidence:
+    """:func:`class_evidence` from the count of each class (exact counts merged over files)."""
+    counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
     shares = counts / n
     observed = counts[counts > 0]
@@ -371,8 +377,16 @@ def class_evidence(labels: np.ndarray, classes: Sequence) -> ClassEvidence:
 def multilabel_evidence(indicators: np.ndarray, labels: Sequence[str]) -> MultilabelEvidence:
     """Label cardinality (mean positives a row) and per-label positive rates of (n, K) 0/1."""
     matrix = np.asarray(indicators, dtype=np.float64)
-    n, k = matrix.shape
-    positives = matrix.sum(axis=0)
+    return multilabel_evidence_of_counts(matrix.shape[0], matrix.sum(axis=0), labels)
+
+
+def multilabel_evidence_of_counts(
+    n: int, positives: Sequence[float], labels: Sequence[str]
+) -> MultilabelEvidence:
+    """:func:`multilabel_evidence` from the positives of each label among ``n`` rows
+    (the cardinality, the mean number of positives a row, is Σ positives / n)."""
+    positives = np.asarray(positives, dtype=np.float64)
+    k = positives.shape[0]
     negatives = n - positives
     rates = positives / n
     smaller = np.minimum(positives, negatives)
@@ -380,7 +394,7 @@ def multilabel_evidence(indicators: np.ndarray, labels: Sequence[str]) -> Multil
     with np.errstate(divide="ignore"):
         ratios = np.where(smaller > 0, larger / np.where(smaller > 0, smaller, 1.0), np.inf)
     rarest = int(np.argmin(rates))
-    cardinality = float(matrix.sum(axis=1).mean())
+    cardinality = float(positives.sum() / n)
     return MultilabelEvidence(
         n=int(n),
         labels=tuple(labels),
