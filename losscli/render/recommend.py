@@ -303,7 +303,7 @@ def table_renderables(result: RecommendResult, width: int = 100) -> list[Any]:
     parts.append(alternatives)
 
     if result.computed:
-        computed = Table(title="On the given predictions", header_style="bold")
+        computed = Table(title=_computed_title(result), header_style="bold")
         computed.add_column("loss")
         computed.add_column("role")
         computed.add_column("value", justify="right")
@@ -328,6 +328,14 @@ def print_table(result: RecommendResult, console: Console) -> None:
 def json_report(result: RecommendResult) -> str:
     """The SPEC §6 JSON document (non-finite floats as null, full precision)."""
     return json_text(result.to_dict())
+
+
+def _computed_title(result: RecommendResult) -> str:
+    """Over many files the losses are computed on the seeded sample: the title says so."""
+    sample = result.sample
+    if sample and not sample.get("all_rows"):
+        return f"On the given predictions (a seeded sample of {sample['size']:,} rows)"
+    return "On the given predictions"
 
 
 def markdown_report(result: RecommendResult) -> str:
@@ -376,7 +384,7 @@ def markdown_report(result: RecommendResult) -> str:
     ]
     if result.computed:
         lines += [
-            "### On the given predictions",
+            f"### {_computed_title(result)}",
             "",
             markdown_table(
                 ["loss", "role", "value"],
