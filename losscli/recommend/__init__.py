@@ -251,7 +251,7 @@ def recommend(
     if inference.task == "regression":
         matrix = builder.regression_targets()
         pred_matrix = builder.regression_predictions(matrix) if p_cols else None
-        evidence: Any = regression_evidence(matrix, pred_matrix)
+        evidence: Any = regression_evidence(matrix, pred_matrix, inference.columns)
         if summary is not None:
             evidence = _exact_regression(evidence, summary)
         values = evidence.values
@@ -351,6 +351,26 @@ def _exact_regression(evidence: RegressionEvidence, summary: StreamSummary) -> R
 
     targets = with_exact_moments(evidence.targets, ColumnSummary(summary.pooled_targets()))
     decide_on = targets
+    if evidence.per_output:
+        # Several outputs: the decision reads standardised pooled values, whose moments the
+        # summary does not hold; the per-output figures get the exact moments instead.
+        per_output = tuple(
+            (
+                name,
+                with_exact_moments(
+                    d,
+                    ColumnSummary(
+                        (
+                            summary.residual_moments
+                            if d.on == "residuals"
+                            else summary.target_moments
+                        )[name]
+                    ),
+                ),
+            )
+            for name, d in evidence.per_output
+        )
+        return replace(evidence, targets=targets, per_output=per_output)
     if evidence.decide_on.on == "residuals" and summary.residual_moments:
         decide_on = with_exact_moments(
             evidence.decide_on, ColumnSummary(summary.pooled_residuals())

@@ -22,8 +22,11 @@ Classification (IR = majority count / minority count):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from losscli.recommend.statistics import (
     MODIFIED_Z_THRESHOLD,
@@ -68,6 +71,10 @@ MSE_OUTER_FENCE_SHARE = 1e-5
 # flagged points lie beyond the fences. At or above this fraction the outliers are "a few"
 # and get Huber even when they push the whole-sample kurtosis past 7.
 SEPARATED_OUTLIER_FRACTION = 0.8
+# Multi-output regression: outputs whose robust scales differ by more than this factor
+# cannot share one Huber δ (a choice, docs/recommend.md: 2× means δ is off by 2× for one
+# output, a different loss shape).
+MULTI_OUTPUT_SCALE_RATIO = 2.0
 # A non-negative target with skewness above 1 (Bulmer's "highly skewed") gets the
 # log-transform / MSLE note (SPEC §5).
 LOG_TRANSFORM_SKEW = 1.0
@@ -172,6 +179,8 @@ def decide_regression(evidence: RegressionEvidence) -> Recommendation:
     """MSE, Huber or MAE from the outlier shares, skewness and kurtosis (module docstring);
     Poisson first for a single column of non-negative integer targets (counts)."""
     chosen = _decide_regression(evidence)
+    if evidence.per_output:
+        chosen = _per_output(evidence, chosen)
     targets = evidence.targets
     if not (evidence.outputs == 1 and targets.integer_valued and targets.nonnegative):
         return chosen
@@ -204,6 +213,51 @@ def decide_regression(evidence: RegressionEvidence) -> Recommendation:
         (first, *rest),
         notes,
     )
+
+
+def _per_output(evidence: RegressionEvidence, pooled: Recommendation) -> Recommendation:
+    """Several outputs: the pooled decision was on standardised values; add each output's
+    own decision and, for Huber, a δ per output (docs/recommend.md)."""
+    decisions = [
+        (name, _decide_regression(RegressionEvidence(d, d))) for name, d in evidence.per_output
+    ]
+    each = "; ".join(
+        f"{name!r}: {r.loss}" + (f" (δ = {r.params['delta']:.4g})" if "delta" in r.params else "")
+        for name, r in decisions
+    )
+    notes = [f"per output: {each}"]
+    deltas = [huber_delta(d) for _, d in evidence.per_output]
+    scale_ratio = max(deltas) / min(deltas)
+    params = dict(pooled.params)
+    reason = pooled.reason.replace(
+        "Because ",
+        f"Because, with each of the {evidence.outputs} outputs divided by its robust scale, ",
+        1,
+    )
+    if pooled.loss == "huber":
+        if scale_ratio > MULTI_OUTPUT_SCALE_RATIO:
+            # One δ cannot fit outputs whose scales differ this much: standardise the outputs
+            # (then δ = 1.345) or give each its own δ_j = 1.345 σ̂_j.
+            params = {"delta": HUBER_EFFICIENCY_K}
+            notes.append(
+                f"the outputs' robust scales differ {scale_ratio:.3g}× (> "
+                f"{MULTI_OUTPUT_SCALE_RATIO:g}×): divide each output by its scale and use "
+                f"δ = {HUBER_EFFICIENCY_K}, or one Huber per output with δ = "
+                + ", ".join(f"{d:.4g}" for d in deltas)
+            )
+            reason = re.sub(
+                r"δ = 1\.345 × 1\.4826 × MAD = \S+",
+                "δ = 1.345 on the standardised outputs (δ per output in the notes)",
+                reason,
+            )
+        else:
+            params = {"delta": float(np.median(deltas))}
+            reason = re.sub(
+                r"(δ = 1\.345 × 1\.4826 × MAD) = \S+",
+                f"\\1 = {params['delta']:.4g} (the median over the outputs)",
+                reason,
+            )
+    return replace(pooled, params=params, reason=reason, notes=(*pooled.notes, *notes))
 
 
 def _decide_regression(evidence: RegressionEvidence) -> Recommendation:

@@ -95,12 +95,23 @@ class RegressionEvidence:
     targets: DistributionEvidence
     outputs: int = 1
     values: np.ndarray = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    #: several outputs: each output's own evidence (residuals or targets), by column name;
+    #: ``decide_on`` is then the pool of the outputs each divided by its robust scale.
+    per_output: tuple[tuple[str, DistributionEvidence], ...] = ()
+
+    @property
+    def standardised(self) -> bool:
+        return bool(self.per_output)
 
     def to_dict(self) -> dict:
         data = {"kind": "regression", "on": self.decide_on.on, "outputs": self.outputs}
+        if self.per_output:
+            data["standardised"] = "each output divided by its robust scale, then pooled"
         data.update(self.decide_on.to_dict())
         if self.decide_on.on == "residuals":
             data["targets"] = self.targets.to_dict()
+        if self.per_output:
+            data["per_output"] = {name: d.to_dict() for name, d in self.per_output}
         return data
 
 
@@ -307,22 +318,40 @@ def distribution(
 
 
 def regression_evidence(
-    targets: np.ndarray, predictions: np.ndarray | None = None
+    targets: np.ndarray,
+    predictions: np.ndarray | None = None,
+    names: Sequence[str] | None = None,
 ) -> RegressionEvidence:
     """Statistics of the targets, and of the residuals y − ŷ when predictions are given.
 
-    Multi-output targets ((n, k)) are pooled into one sample of n·k values.
+    Multi-output targets ((n, k)) get each output's own evidence (``per_output``), and the
+    pooled evidence the decision reads is on the outputs each divided by its robust scale
+    (1.4826 × MAD): pooling raw residuals of outputs with different scales would flag the
+    wider output's ordinary values as outliers of the narrower one (docs/recommend.md).
     """
     targets = np.asarray(targets, dtype=np.float64)
     outputs = 1 if targets.ndim == 1 else int(targets.shape[1])
-    of_targets = distribution(targets, "targets")
-    if predictions is None:
-        return RegressionEvidence(of_targets, of_targets, outputs, targets.reshape(-1))
-    residuals = (
-        targets - np.asarray(predictions, dtype=np.float64).reshape(targets.shape)
-    ).reshape(-1)
+    on = "targets" if predictions is None else "residuals"
+    values = targets
+    if predictions is not None:
+        values = targets - np.asarray(predictions, dtype=np.float64).reshape(targets.shape)
+    if outputs == 1:
+        values = values.reshape(-1)
+        of_targets = distribution(targets, "targets")
+        of_values = (
+            of_targets if predictions is None else distribution(values, on, squared_errors=True)
+        )
+        return RegressionEvidence(of_values, of_targets, 1, values)
+    names = list(names) if names is not None else [str(j) for j in range(outputs)]
+    per_output = tuple(
+        (name, distribution(values[:, j], on, squared_errors=predictions is not None))
+        for j, name in enumerate(names)
+    )
+    scales = np.array([d.robust_scale if d.robust_scale > 0 else 1.0 for _, d in per_output])
+    standardised = (values / scales).reshape(-1)
+    pooled = distribution(standardised, on, squared_errors=predictions is not None)
     return RegressionEvidence(
-        distribution(residuals, "residuals", squared_errors=True), of_targets, outputs, residuals
+        pooled, distribution(targets, "targets"), outputs, standardised, per_output
     )
 
 

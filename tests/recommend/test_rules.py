@@ -455,3 +455,37 @@ def test_uncomputable_recommendation_is_reported_under_its_own_label():
     q = np.column_stack([p, p[::-1]])
     expected = -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))
     assert plain.value == pytest.approx(expected, rel=1e-12)
+
+
+# ------------------------------------------------------------------ multi-output regression
+
+
+def _two_outputs(seed: int = 1, n: int = 2000):
+    rng = np.random.default_rng(seed)
+    ya, yb = rng.normal(size=n), rng.normal(size=n)
+    return ya, yb, ya + rng.normal(0, 0.1, n), yb + rng.normal(0, 10, n)
+
+
+def test_outputs_with_different_scales_are_not_pooled_raw():
+    # QA issue 4: normal residuals at scales 0.1 and 10 pooled raw look like 50 % outliers.
+    ya, yb, pa, pb = _two_outputs()
+    result = recommend({"a": ya, "b": yb}, {"pa": pa, "pb": pb})
+    assert result.recommendation.loss == "mse"
+    document = result.to_dict()["evidence"]
+    assert set(document["per_output"]) == {"a", "b"}
+    assert document["per_output"]["b"]["robust_scale"] == pytest.approx(
+        1.4826 * np.median(np.abs((yb - pb) - np.median(yb - pb))), rel=1e-12
+    )
+    assert any("per output: 'a': mse; 'b': mse" in n for n in result.notes)
+
+
+def test_huber_on_several_outputs_gives_a_delta_per_output():
+    ya, yb, pa, pb = _two_outputs()
+    ra = ya - pa
+    ra[:30] = 2.0  # 1.5 % gross errors (20 σ) in output a only
+    result = recommend({"a": ya, "b": yb}, {"pa": ya - ra, "pb": pb})
+    rec = result.recommendation
+    assert (rec.loss, rec.params) == ("huber", {"delta": 1.345})
+    deltas = [independent_huber_delta(ra), independent_huber_delta(yb - pb)]
+    note = next(n for n in result.notes if "one Huber per output" in n)
+    assert f"{deltas[0]:.4g}, {deltas[1]:.4g}" in note
