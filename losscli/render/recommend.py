@@ -45,7 +45,11 @@ def _num(value: Any) -> str:
 
 
 def _pct(value: float) -> str:
-    return f"{value:.2%}"
+    """The same precision as the reasons (``0.048%``, ``0.00015%``): a tail share printed
+    as 0.00% would contradict a decision that counted it (QA issue 4)."""
+    from losscli.recommend.rules import _pct as share_text
+
+    return share_text(value)
 
 
 def _label(value: object) -> str:
@@ -202,7 +206,10 @@ def _evidence_table(result: RecommendResult) -> Table:
         if both and d.mse_share_worst_1pct is not None:
             table.add_row("MSE share of worst 1 %", _pct(d.mse_share_worst_1pct), "")
         if evidence.outputs > 1:
-            table.caption = f"{evidence.outputs} outputs pooled"
+            table.caption = (
+                f"{evidence.outputs} outputs, each divided by its robust scale, pooled "
+                "(per output below)"
+            )
         return table
     table.add_column("statistic")
     table.add_column("value", justify="right")
@@ -261,6 +268,8 @@ def table_renderables(result: RecommendResult, width: int = 100) -> list[Any]:
     parts.append(_evidence_table(result))
     evidence = result.evidence
     kind = evidence.to_dict()["kind"]
+    if kind == "regression" and evidence.per_output:
+        parts.append(_per_output_table(evidence))
     if kind == "regression" and result.values is not None:
         d = evidence.decide_on
         parts.append(
@@ -382,6 +391,23 @@ def markdown_report(result: RecommendResult) -> str:
         "",
         markdown_table(["statistic", "value"], _evidence_rows(result)),
     ]
+    if getattr(result.evidence, "per_output", ()):
+        lines += [
+            "",
+            "### Evidence per output",
+            "",
+            markdown_table(
+                ["output", *(title for title, _, _ in _PER_OUTPUT)],
+                _per_output_rows(result.evidence),
+            ),
+        ]
+    if result.sample is not None:
+        sample = result.sample
+        lines += [
+            "",
+            f"Sample: {sample['size']:,} of {sample['rows']:,} rows (seed {sample['seed']}); "
+            f"sampled: {', '.join(sample['sampled']) or 'nothing'}.",
+        ]
     if result.computed:
         lines += [
             f"### {_computed_title(result)}",
@@ -400,11 +426,39 @@ def markdown_report(result: RecommendResult) -> str:
     return "\n".join(lines)
 
 
+_PER_OUTPUT = (
+    ("n", "n", _num),
+    ("std", "std", _num),
+    ("robust scale", "robust_scale", _num),
+    ("skewness", "skewness", _num),
+    ("excess kurtosis", "excess_kurtosis", _num),
+    ("|mod. z| > 3.5", "share_modified_z", _pct),
+    ("beyond 3×IQR", "share_outside_outer", _pct),
+)
+
+
+def _per_output_rows(evidence) -> list[list[str]]:
+    return [
+        [name, *(fmt(getattr(d, attr)) for _, attr, fmt in _PER_OUTPUT)]
+        for name, d in evidence.per_output
+    ]
+
+
+def _per_output_table(evidence) -> Table:
+    table = Table(title=f"Evidence per output ({evidence.decide_on.on})", header_style="bold")
+    table.add_column("output")
+    for title, _, _ in _PER_OUTPUT:
+        table.add_column(title, justify="right")
+    for row in _per_output_rows(evidence):
+        table.add_row(literal(row[0]), *row[1:])
+    return table
+
+
 def _evidence_rows(result: RecommendResult) -> list[list[str]]:
     data = result.to_dict()["evidence"]
     rows: list[list[str]] = []
     for key, value in data.items():
-        if key in ("kind", "targets", "predictions"):
+        if key in ("kind", "targets", "predictions", "per_output", "sample"):
             continue
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {_num(v)}" for k, v in list(value.items())[:30])
