@@ -23,9 +23,10 @@ from losscli.losses.base import (
 from losscli.registry import LossSpec
 
 
-def _resolve(
+def resolve(
     name: str | LossSpec, task: str | None, params: dict[str, Any]
 ) -> tuple[LossSpec, dict[str, Any]]:
+    """The spec of ``name`` (its form for ``task``) and its checked parameters."""
     spec = registry.get(name) if isinstance(name, str) else name
     spec = spec.for_task(task)
     return spec, spec.resolve_params(params)
@@ -50,7 +51,7 @@ def partial(
     **params: Any,
 ) -> State:
     """The mergeable state of ``name`` on one chunk of rows (see :func:`merge`)."""
-    spec, resolved = _resolve(name, task, params)
+    spec, resolved = resolve(name, task, params)
     conv = get_convention(convention)
     weights = check_weights(sample_weight, _sample_count(y_true))
     if spec.partial is not None:
@@ -81,7 +82,7 @@ def finish(
     **params: Any,
 ) -> float:
     """The loss value from a (merged) state."""
-    spec, resolved = _resolve(name, task, params)
+    spec, resolved = resolve(name, task, params)
     conv = get_convention(convention)
     check_reduction(reduction)
     if reduction == "none":
@@ -108,7 +109,7 @@ def per_sample(
     **params: Any,
 ) -> np.ndarray:
     """Per-sample (or, for grouped losses, per-group) values, times the sample weights."""
-    spec, resolved = _resolve(name, task, params)
+    spec, resolved = resolve(name, task, params)
     conv = get_convention(convention)
     if spec.per_sample is None or spec.grouped:
         state = partial(

@@ -330,13 +330,11 @@ def loss_terms(
     has its own denominators (class-weighted cross-entropy) become :class:`StateTerms`
     over groups (or rows). The estimate always equals the library's value.
     """
-    from losscli import api, registry
+    from losscli import api
     from losscli.conventions import get_convention
     from losscli.losses.base import check_weights
 
-    spec = registry.get(name) if isinstance(name, str) else name
-    spec = spec.for_task(task)
-    resolved = spec.resolve_params(params)
+    spec, resolved = api.resolve(name, task, params)
     conv = get_convention(convention)
     value = api.loss(
         spec,
@@ -367,63 +365,18 @@ def loss_terms(
         return float(api.finish(spec, state, convention=conv, **resolved))
 
     def partial(rows: np.ndarray | None, unit_groups: Any) -> dict[str, Any]:
-        if rows is None:
-            return api.partial(
-                spec,
-                y_true,
-                y_pred,
-                sample_weight=weights,
-                groups=unit_groups,
-                convention=conv,
-                **resolved,
-            )
         return api.partial(
             spec,
-            _rows(y_true, rows),
-            _rows(y_pred, rows),
-            sample_weight=_rows(weights, rows),
+            y_true if rows is None else _rows(y_true, rows),
+            y_pred if rows is None else _rows(y_pred, rows),
+            sample_weight=weights if rows is None else _rows(weights, rows),
             groups=unit_groups,
             convention=conv,
             **resolved,
         )
 
     if groups is not None:
-        whole = partial(None, groups)
-        table = whole.get("groups")
-        top = [k for k in whole if k != "groups"]
-        if isinstance(table, Mapping) and len(table) > 1:
-            from losscli.losses.segmentation import sorted_keys
-
-            entries = [table[g] for g in sorted_keys(table)]
-            # Dice per image, CTC: the loss is the plain mean of per-group values, which
-            # resampling does not change: resample those values, vectorised.
-            per_group = np.asarray(
-                spec.finish(whole, reduction="none", convention=conv, **resolved),
-                dtype=np.float64,
-            ).reshape(-1)
-            if per_group.shape[0] == len(entries) and np.isfinite(per_group).all():
-                terms = RatioTerms(per_group, np.ones(len(entries)))
-                if math.isclose(terms.estimate, value, rel_tol=1e-9, abs_tol=1e-12):
-                    terms.unit = "groups"
-                    return terms
-            if all(k in entries[0] for k in top):
-                return StateTerms(
-                    entries, finish, estimate=value, unit="groups", table=True, summed_keys=top
-                )
-        # one state per group (global pooling): a loop over groups, each vectorised inside
-        ids = np.asarray(groups)
-        ids = ids[:, 0] if ids.ndim == 2 else ids
-        _, codes = np.unique(ids, return_inverse=True)
-        codes = codes.reshape(-1)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        states = [partial(rows, None) for rows in np.split(order, bounds)]
-        keys = [k for k in states[0] if k != "groups"]
-        if "groups" in states[0]:
-            raise ShapeError(f"{spec.name}: no bootstrap for this state layout")
-        return StateTerms(
-            states, finish, estimate=value, unit="groups", table=False, summed_keys=keys
-        )
+        return _group_terms(spec, partial, finish, groups, value, conv, resolved)
     if spec.grouped:
         raise ShapeError(
             f"{spec.name}: the whole input is one group; a bootstrap interval needs several "
@@ -433,6 +386,52 @@ def loss_terms(
     states = [partial(np.array([i]), None) for i in range(n)]
     keys = [k for k in states[0] if not isinstance(states[0][k], Mapping)]
     return StateTerms(states, finish, estimate=value, unit="rows", table=False, summed_keys=keys)
+
+
+def _group_terms(
+    spec: LossSpec,
+    partial: Callable[[np.ndarray | None, Any], dict[str, Any]],
+    finish: Callable[[dict[str, Any]], float],
+    groups: Any,
+    value: float,
+    conv: Convention,
+    resolved: dict[str, Any],
+) -> Terms:
+    """The terms of a loss resampled by ``groups`` (images, sequences)."""
+    whole = partial(None, groups)
+    table = whole.get("groups")
+    top = [k for k in whole if k != "groups"]
+    if isinstance(table, Mapping) and len(table) > 1:
+        from losscli.losses.segmentation import sorted_keys
+
+        entries = [table[g] for g in sorted_keys(table)]
+        # Dice per image, CTC: the loss is the plain mean of per-group values, which
+        # resampling does not change: resample those values, vectorised.
+        per_group = np.asarray(
+            spec.finish(whole, reduction="none", convention=conv, **resolved),
+            dtype=np.float64,
+        ).reshape(-1)
+        if per_group.shape[0] == len(entries) and np.isfinite(per_group).all():
+            terms = RatioTerms(per_group, np.ones(len(entries)))
+            if math.isclose(terms.estimate, value, rel_tol=1e-9, abs_tol=1e-12):
+                terms.unit = "groups"
+                return terms
+        if all(k in entries[0] for k in top):
+            return StateTerms(
+                entries, finish, estimate=value, unit="groups", table=True, summed_keys=top
+            )
+    # one state per group (global pooling): a loop over groups, each vectorised inside
+    ids = np.asarray(groups)
+    ids = ids[:, 0] if ids.ndim == 2 else ids
+    _, codes = np.unique(ids, return_inverse=True)
+    codes = codes.reshape(-1)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    states = [partial(rows, None) for rows in np.split(order, bounds)]
+    keys = [k for k in states[0] if k != "groups"]
+    if "groups" in states[0]:
+        raise ShapeError(f"{spec.name}: no bootstrap for this state layout")
+    return StateTerms(states, finish, estimate=value, unit="groups", table=False, summed_keys=keys)
 
 
 # --- intervals ------------------------------------------------------------------------
