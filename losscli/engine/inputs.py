@@ -1,11 +1,12 @@
 """What the streaming and Dask engines need before the first chunk: files and a plan.
 
 The in-memory path decides the layout (task, classes, column roles) from the whole
-table. An engine that streams cannot see the whole input first, so it decides the
-plan ONCE from the head of the first file (:data:`HEAD_ROWS` rows) and then applies
-that plan to every chunk of every file; a later value that does not fit the plan
-(a third label of a binary target, a class with no prediction column) is an error
-naming its file, line and column, raised by ``LayoutPlan.arrays``.
+table. An engine that streams decides the plan ONCE, before the first chunk, from
+evidence over the whole input: the head of the first file (:data:`HEAD_ROWS` rows)
+when it settles the question, else a pre-pass over only the target columns of every
+file (:mod:`losscli.engine.targets`). The plan is then applied to every chunk of every
+file; a value that does not fit it (a third label of a binary target, a class with no
+prediction column) is an error naming its file, line and column (``LayoutPlan.arrays``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Rows of the first file the streaming/Dask plan is decided from (task inference,
-#: classes, binary labels). 100 k rows: the task-inference thresholds (AutoGluon's
+#: Rows of the first file read as the head (the prediction warnings, and the plan when
+#: the head settles it). 100 k rows: the task-inference thresholds (AutoGluon's
 #: unique-value ratios, up to 1000 classes) are decided well within it, and it reads
 #: in ~30 ms.
 HEAD_ROWS = 100_000
@@ -42,7 +43,15 @@ def plan_from_head(
     read_options: Mapping[str, Any],
     head_rows: int = HEAD_ROWS,
 ) -> tuple[Any, Any]:
-    """The layout plan of a streamed input, and the laid-out head it was decided from.
+    """The layout plan of a streamed input, decided from evidence over the whole input,
+    and the laid-out head (the first rows of the first file).
+
+    When the head is the whole input, or what it shows cannot change with more rows
+    (:func:`losscli.engine.targets.head_is_final`), the plan is the head's. Otherwise a
+    pre-pass over only the target column(s) of every file summarises them, and the plan
+    is decided on a representative head holding every value of the input
+    (:mod:`losscli.engine.targets`), so that a file sorted by its label, or a glob whose
+    first file holds one class, gets the plan the in-memory path would give.
 
     Args:
         paths: the files (one-file form: each holds targets and predictions).
@@ -50,7 +59,7 @@ def plan_from_head(
             ``prediction``, ``weight``, ``group``, ``order``, ``group_by``, ``id_column``).
         layout_options: a ``losscli.layout.LayoutOptions``.
         read_options: ``delimiter``, ``has_header``, ``encoding``.
-        head_rows: rows of the first file the plan is decided from.
+        head_rows: rows of the first file read as the head.
 
     Returns:
         ``(plan, head_layout)``; the head layout serves the prediction warnings.
@@ -58,7 +67,8 @@ def plan_from_head(
     Raises:
         InputError: as the in-memory path (missing columns, no rows, bad values).
     """
-    from losscli.errors import InputError
+    from losscli.engine import targets as evidence
+    from losscli.errors import InputError, LossCliError
     from losscli.io import iter_tables, read_header
     from losscli.layout import plan_layout, resolve_roles
 
@@ -71,12 +81,25 @@ def plan_from_head(
     )
     if head is None or head.n_rows == 0:
         raise InputError("no data rows", file=name, hint="the file has a header but no rows")
-    plan = plan_layout(column_roles, [head], layout_options)
-    if head.n_rows >= head_rows and layout_options.task == "auto":
-        plan.notes.append(
-            f"the layout (task, classes) was decided from the first {head_rows:,} rows "
-            "of the first file; give --task to fix it"
+    if len(paths) == 1 and head.n_rows < head_rows:  # the head is the whole input
+        plan = plan_layout(column_roles, [head], layout_options)
+        return plan, plan.arrays(head)
+    target_names = [ref.name for ref in column_roles.targets]
+    head_summary = evidence.summarise_table(head, target_names)
+    try:
+        plan = plan_layout(
+            column_roles, [head], layout_options, infer=evidence.inferrer(head_summary)
         )
+    except LossCliError:
+        plan = None  # e.g. a head of one class: the whole input decides
+    if plan is not None and evidence.head_is_final(plan, head_summary):
+        return plan, plan.arrays(head)
+    summary = evidence.summarise_targets(paths, target_names, read_options)
+    table, witnesses = evidence.representative_head(head, summary, head_summary)
+    try:
+        plan = plan_layout(column_roles, [table], layout_options, infer=evidence.inferrer(summary))
+    except LossCliError as error:
+        raise evidence.locate_witness(error, witnesses, read_options) from None
     return plan, plan.arrays(head)
 
 

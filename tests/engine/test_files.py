@@ -229,7 +229,9 @@ def test_plan_from_head_equals_the_whole_file_plan(tmp_path):
     )
     assert head_plan.task == plan.task == "regression"
     assert head_layout.n_samples == 50
-    assert any("first 50 rows" in note for note in head_plan.notes)
+    # The head settles it (fractional values): its reason says so, with no head counts.
+    assert "the first 50 rows" in head_plan.reason
+    assert "distinct" not in head_plan.reason
     got = engine.evaluate_files(paths, head_plan, requests, chunk_rows=64, show_progress=False)
     _assert_same(got, expected)
 

@@ -1,0 +1,157 @@
+"""The streaming/Dask plan is decided from evidence over the whole input (QA defects:
+a file sorted by its label, a glob whose first file holds one class or integer targets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from losscli.engine import targets as evidence
+from losscli.engine.inputs import input_paths, plan_from_head
+from losscli.errors import InputError
+from losscli.layout import LayoutOptions
+from tests.cli.compute_helpers import compute
+
+
+def _plan(paths, *, head_rows=50, **options):
+    return plan_from_head(
+        [str(p) for p in paths],
+        roles={},
+        layout_options=LayoutOptions(**options),
+        read_options={},
+        head_rows=head_rows,
+    )[0]
+
+
+def _write(path, header, rows):
+    def text(value):
+        return value if isinstance(value, str) else repr(value)
+
+    path.write_text(header + "\n" + "".join(",".join(map(text, r)) + "\n" for r in rows))
+
+
+def _sorted_binary(path, n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.sort(rng.integers(0, 2, size=n)).astype(int)  # every 0 first: a 0-only head
+    p = rng.uniform(0.02, 0.98, size=n)
+    _write(path, "label,prob", zip(y.tolist(), p.tolist(), strict=True))
+    return y, p
+
+
+def _bce(y, p):
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def test_a_file_sorted_by_label_is_binary_from_the_whole_file(tmp_path):
+    _sorted_binary(tmp_path / "s.csv")
+    plan = _plan([tmp_path / "s.csv"])
+    assert plan.task == "binary"
+    assert (plan.negative, plan.positive) == ("0", "1")
+    forced = _plan([tmp_path / "s.csv"], task="binary", positive="1")
+    assert (forced.negative, forced.positive) == ("0", "1")
+
+
+def test_a_sorted_multiclass_file_keeps_every_class(tmp_path):
+    rng = np.random.default_rng(1)
+    y = np.sort(rng.integers(0, 3, size=240))
+    p = rng.dirichlet(np.ones(3), size=240)
+    _write(
+        tmp_path / "m.csv",
+        "label,p_0,p_1,p_2",
+        [(a, *b) for a, b in zip(y.tolist(), p.tolist(), strict=True)],
+    )
+    for task in ("auto", "multiclass"):
+        plan = _plan([tmp_path / "m.csv"], task=task)
+        assert plan.task == "multiclass"
+        assert plan.classes == ("0", "1", "2")
+
+
+@pytest.mark.parametrize("extra", [[], ["--task", "binary"]])
+def test_a_glob_whose_first_file_holds_one_class(tmp_path, extra):
+    rng = np.random.default_rng(2)
+    parts = []
+    for i in range(2):
+        y = np.full(40, i)
+        p = rng.uniform(0.05, 0.95, size=40)
+        _write(tmp_path / f"bs-{i}.csv", "label,prob", zip(y.tolist(), p.tolist(), strict=True))
+        parts.append((y, p))
+    out = compute("runner", tmp_path / "bs-*.csv", "-l", "bce", "-f", "json", *extra)
+    assert out.code == 0, out.stderr
+    y = np.concatenate([a for a, _ in parts])
+    p = np.concatenate([b for _, b in parts])
+    assert out.losses()["bce"] == pytest.approx(_bce(y, p), rel=1e-12)
+    assert out.json()["task"] == "binary"
+
+
+def test_a_glob_whose_first_file_has_integer_targets_is_regression(tmp_path):
+    rng = np.random.default_rng(3)
+    y0 = rng.integers(0, 3, size=50).astype(float)  # integer-valued: classes, alone
+    y1 = rng.normal(size=60)
+    p0, p1 = rng.normal(size=50), rng.normal(size=60)
+    _write(tmp_path / "rg-0.csv", "y_true,y_pred", zip(y0.tolist(), p0.tolist(), strict=True))
+    _write(tmp_path / "rg-1.csv", "y_true,y_pred", zip(y1.tolist(), p1.tolist(), strict=True))
+    out = compute("runner", tmp_path / "rg-*.csv", "-l", "mse", "-f", "json")
+    assert out.code == 0, out.stderr
+    report = out.json()
+    assert report["task"] == "regression"
+    # The reason counts the whole input (110 rows, 60 of them fractional), not the head.
+    assert "54.5% of 110 rows" in report["task_reason"]
+    y, p = np.concatenate([y0, y1]), np.concatenate([p0, p1])
+    assert out.losses()["mse"] == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-12)
+
+
+def test_a_regression_head_skips_the_pre_pass(tmp_path, monkeypatch):
+    rng = np.random.default_rng(4)
+    _write(tmp_path / "r.csv", "y_true,y_pred", rng.normal(size=(300, 2)).tolist())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pre-pass ran")
+
+    monkeypatch.setattr(evidence, "summarise_targets", refuse)
+    plan = _plan([tmp_path / "r.csv"])
+    assert plan.task == "regression"
+    assert "first 50 rows" in plan.reason and "distinct" not in plan.reason
+    # --task regression needs no classes either (integer targets, not settled by the head)
+    _write(tmp_path / "i.csv", "y_true,y_pred", [(i % 3, 0.5) for i in range(300)])
+    assert _plan([tmp_path / "i.csv"], task="regression").task == "regression"
+
+
+def test_rows_that_are_not_one_hot_after_the_head_make_it_multilabel(tmp_path):
+    rows = [(1, 0, 0.7, 0.3)] * 60 + [(1, 1, 0.6, 0.8)] * 20
+    _write(tmp_path / "ml.csv", "true_a,true_b,p_a,p_b", rows)
+    plan = _plan([tmp_path / "ml.csv"])
+    assert plan.task == "multilabel"
+    assert "25.0% of 80 rows" in plan.reason
+
+
+def test_a_third_label_in_a_later_file_is_named_there(tmp_path):
+    _write(tmp_path / "t-0.csv", "label,prob", [(0, 0.2)] * 10)  # one class: a pre-pass
+    _write(tmp_path / "t-1.csv", "label,prob", [(1, 0.4)] * 5 + [(2, 0.5)] + [(0, 0.1)])
+    with pytest.raises(InputError) as caught:
+        _plan(input_paths([str(tmp_path / "t-*.csv")]), task="binary")
+    # the '2' is a witness row of the representative head: re-pointed at its real place
+    assert caught.value.file == str(tmp_path / "t-1.csv")
+    assert caught.value.line == 7  # header + 5 rows, then the '2'
+    assert "3 distinct labels" in caught.value.message
+
+
+def test_a_third_label_after_a_two_label_head_fails_while_streaming(tmp_path):
+    _write(tmp_path / "t-0.csv", "label,prob", [(0, 0.2), (1, 0.7)] * 10)
+    _write(tmp_path / "t-1.csv", "label,prob", [(1, 0.4)] * 5 + [(2, 0.5)] + [(0, 0.1)])
+    out = compute("runner", tmp_path / "t-*.csv", "-l", "bce", "--task", "binary")
+    assert out.code == 2
+    assert "t-1.csv: line 7: column 'label'" in out.stderr
+    assert "third label" in out.stderr
+
+
+def test_summary_merges_files_and_caps_distinct_values(tmp_path):
+    _write(tmp_path / "a.csv", "y", [(i,) for i in range(700)])
+    _write(tmp_path / "b.csv", "y", [(i,) for i in range(600, 1500)] + [("cat",)])
+    summary = evidence.summarise_targets(
+        [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")], ["y"], {}
+    )
+    column = summary.columns["y"]
+    assert summary.rows == 1601 and column.n == 1601
+    assert column.overflow and column.distinct == evidence.DISTINCT_CAP
+    assert column.text == 1 and column.text_example == ("cat", str(tmp_path / "b.csv"))
+    assert column.nonintegral == 0
