@@ -245,14 +245,38 @@ class StateTerms(Terms):
     CTC, sequence CE, class-weighted CE): each replicate builds the state of the
     resampled units and calls the library's own ``finish``.
 
-    ``unit_states`` are the per-unit states (dicts of numbers or arrays). The
-    replicate state sums them key by key; with ``table=True`` it also carries the
-    drawn units as its per-group table (each draw a separate group, so an image
-    drawn twice counts twice).
+    ``matrix`` holds one row per unit: its state's summed ``keys`` flattened (of
+    ``shapes``, scalars by default). The replicate state sums the drawn rows key by
+    key; with ``unit_states`` it also carries the drawn units' states as its per-group
+    table (each draw a separate group, so an image drawn twice counts twice).
     """
 
     def __init__(
         self,
+        matrix: np.ndarray,
+        keys: Sequence[str],
+        finish: Callable[[dict[str, Any]], float],
+        *,
+        estimate: float,
+        unit: str,
+        shapes: Sequence[tuple[int, ...]] | None = None,
+        unit_states: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        if matrix.shape[0] == 0:
+            raise ShapeError("a bootstrap interval needs at least one group")
+        self.matrix = matrix
+        self.keys = list(keys)
+        self.shapes = list(shapes) if shapes is not None else [()] * len(self.keys)
+        self.finish = finish
+        self.estimate = float(estimate)
+        self.units = matrix.shape[0]
+        self.unit = unit
+        # given, the replicate state also carries the drawn units' states as its table
+        self.unit_states = None if unit_states is None else list(unit_states)
+
+    @classmethod
+    def from_states(
+        cls,
         unit_states: Sequence[Mapping[str, Any]],
         finish: Callable[[dict[str, Any]], float],
         *,
@@ -260,22 +284,24 @@ class StateTerms(Terms):
         unit: str,
         table: bool,
         summed_keys: Sequence[str],
-    ) -> None:
+    ) -> StateTerms:
+        """The terms of one state per unit (``table``: keep them as the per-group table)."""
         if not unit_states:
             raise ShapeError("a bootstrap interval needs at least one group")
-        self.unit_states = list(unit_states)
-        self.finish = finish
-        self.estimate = float(estimate)
-        self.units = len(self.unit_states)
-        self.unit = unit
-        self.table = table
-        self.keys = list(summed_keys)
-        first = self.unit_states[0]
-        self.shapes = [np.shape(first[k]) for k in self.keys]
-        self.matrix = (
-            np.stack([_flatten(s, self.keys) for s in self.unit_states])
-            if self.keys
-            else np.zeros((self.units, 0))
+        keys = list(summed_keys)
+        matrix = (
+            np.stack([_flatten(s, keys) for s in unit_states])
+            if keys
+            else np.zeros((len(unit_states), 0))
+        )
+        return cls(
+            matrix,
+            keys,
+            finish,
+            estimate=estimate,
+            unit=unit,
+            shapes=[np.shape(unit_states[0][k]) for k in keys],
+            unit_states=unit_states if table else None,
         )
 
     def _state(self, sums: np.ndarray, drawn: np.ndarray) -> dict[str, Any]:
@@ -286,7 +312,7 @@ class StateTerms(Terms):
             chunk = sums[offset : offset + size]
             state[key] = float(chunk[0]) if not shape else chunk.reshape(shape)
             offset += size
-        if self.table:
+        if self.unit_states is not None:
             state["groups"] = {j: self.unit_states[i] for j, i in enumerate(drawn.tolist())}
         return state
 
@@ -382,10 +408,16 @@ def loss_terms(
             f"{spec.name}: the whole input is one group; a bootstrap interval needs several "
             "(give the image or sequence ids with --group)"
         )
-    # one state per row (class-weighted cross-entropy): a Python loop over rows
+    columns = _row_state_columns(spec, y_true, y_pred, weights, conv, resolved)
+    if columns is not None:
+        matrix = np.column_stack(list(columns.values()))
+        return StateTerms(matrix, list(columns), finish, estimate=value, unit="rows")
+    # an unfamiliar state layout: one state per row, a Python loop over rows
     states = [partial(np.array([i]), None) for i in range(n)]
     keys = [k for k in states[0] if not isinstance(states[0][k], Mapping)]
-    return StateTerms(states, finish, estimate=value, unit="rows", table=False, summed_keys=keys)
+    return StateTerms.from_states(
+        states, finish, estimate=value, unit="rows", table=False, summed_keys=keys
+    )
 
 
 def _group_terms(
@@ -417,7 +449,7 @@ def _group_terms(
                 terms.unit = "groups"
                 return terms
         if all(k in entries[0] for k in top):
-            return StateTerms(
+            return StateTerms.from_states(
                 entries, finish, estimate=value, unit="groups", table=True, summed_keys=top
             )
     # one state per group (global pooling): a loop over groups, each vectorised inside
@@ -431,7 +463,57 @@ def _group_terms(
     keys = [k for k in states[0] if k != "groups"]
     if "groups" in states[0]:
         raise ShapeError(f"{spec.name}: no bootstrap for this state layout")
-    return StateTerms(states, finish, estimate=value, unit="groups", table=False, summed_keys=keys)
+    return StateTerms.from_states(
+        states, finish, estimate=value, unit="groups", table=False, summed_keys=keys
+    )
+
+
+#: The state of a mean (``mean_state``, cross-entropy's own): Σ w·l, Σ weight, n.
+_MEAN_STATE_KEYS = ("sum", "weight", "count")
+
+
+def _row_state_columns(
+    spec: LossSpec,
+    y_true: Any,
+    y_pred: Any,
+    weights: np.ndarray | None,
+    conv: Convention,
+    resolved: dict[str, Any],
+) -> dict[str, np.ndarray] | None:
+    """Each row's mean state as columns, for a mean with its own denominators.
+
+    Class-weighted and ``ignore_class`` cross-entropy: row i's state is
+    ``{"sum": s_i·l_i, "weight": s_i·ω_i, "count": v_i}`` where the class weight ω_i
+    (0 when ignored) and v_i (0 when ignored, else 1) depend on the row's target only.
+    So the terms s_i·l_i come from the per-sample values in one call, and ω_i, v_i from
+    one state per distinct target: K labels or one-hot rows, not n rows (soft targets
+    are mostly distinct, so they still cost a state per row). None when the state is
+    not of that layout (the caller then builds one state per row).
+    """
+    from losscli import api
+
+    targets = np.asarray(y_true)
+    _, first, inverse = np.unique(
+        targets.reshape(targets.shape[0], -1), axis=0, return_index=True, return_inverse=True
+    )
+    # the state of the first row of each distinct target, at unit weight
+    predictions = np.asarray(y_pred)
+    distinct = [
+        api.partial(
+            spec, targets[row : row + 1], predictions[row : row + 1], convention=conv, **resolved
+        )
+        for row in first
+    ]
+    if any(set(state) != set(_MEAN_STATE_KEYS) for state in distinct):
+        return None
+    inverse = inverse.reshape(-1)
+    unit_weight = np.array([state["weight"] for state in distinct], dtype=np.float64)[inverse]
+    terms = api.per_sample(spec, y_true, y_pred, sample_weight=weights, convention=conv, **resolved)
+    return {
+        "sum": np.asarray(terms, dtype=np.float64).reshape(-1),
+        "weight": unit_weight if weights is None else weights * unit_weight,
+        "count": np.array([state["count"] for state in distinct], dtype=np.float64)[inverse],
+    }
 
 
 # --- intervals ------------------------------------------------------------------------

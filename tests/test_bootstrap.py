@@ -249,6 +249,38 @@ def test_class_weighted_cross_entropy_uses_its_own_denominators():
     assert (got.low, got.high) == pytest.approx(_hand_quantiles(replicates), rel=1e-12)
 
 
+def test_ignored_class_and_sample_weights_give_their_own_denominators():
+    # rows labelled 2 count nowhere; a replicate drawing only those has no valid row, and
+    # finish gives 0 for an empty mean (not a dropped replicate)
+    rng = np.random.default_rng(4)
+    n = 12
+    labels = np.array([0, 1] + [2] * 10)
+    probabilities = rng.dirichlet(np.ones(3), size=n)
+    weights = rng.uniform(0.5, 2.0, size=n)
+    class_weights = np.array([3.0, 1.0, 4.0])
+    valid = labels != 2
+    omega = np.where(valid, class_weights[labels], 0.0)
+    terms_i = -omega * np.log(probabilities[np.arange(n), labels])  # ω_i · (−log p_i)
+    denominator = weights * omega
+    terms = loss_terms(
+        "sparse_cce",
+        labels,
+        probabilities,
+        sample_weight=weights,
+        class_weights=tuple(class_weights),
+        ignore_class=2,
+    )
+    index = np.random.default_rng(9).integers(0, n, size=(300, n))
+    numerators = (weights * terms_i)[index].sum(1)
+    denominators = denominator[index].sum(1)
+    empty = valid[index].sum(1) == 0
+    assert empty.any()
+    expected = np.where(empty, 0.0, numerators / np.where(empty, 1.0, denominators))
+    estimate = (weights * terms_i).sum() / denominator.sum()
+    assert terms.estimate == pytest.approx(estimate, rel=1e-12)
+    np.testing.assert_allclose(terms.replicates(300, 9), expected, rtol=1e-12)
+
+
 def test_sequence_ce_resamples_sequences_and_pools_tokens():
     rng = np.random.default_rng(8)
     groups = np.repeat(np.arange(25), 12)
