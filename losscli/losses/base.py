@@ -83,6 +83,8 @@ def check_weights(sample_weight: Any, n: int) -> np.ndarray | None:
 
 def check_probabilities(p: np.ndarray, name: str = "y_pred") -> None:
     """Values outside [0, 1] are an error that suggests ``--from-logits``."""
+    if p.size == 0 or (p.min() >= 0 and p.max() <= 1):
+        return  # two reductions, no boolean temporaries (the common case on every chunk)
     bad = (p < 0) | (p > 1)
     if bad.any():
         row = int(np.flatnonzero(bad.reshape(p.shape[0], -1).any(axis=1))[0])

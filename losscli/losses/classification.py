@@ -298,6 +298,45 @@ def _class_targets(
     return t, None
 
 
+def _one_hot_labels(t: np.ndarray) -> np.ndarray | None:
+    """The class index of every row when every row of ``t`` (non-negative) is exactly
+    one-hot (one entry 1.0, the others 0.0), else None (soft labels)."""
+    if t.ndim != 2 or t.shape[1] == 0:
+        return None
+    flat = t.ravel()
+    # (argmax along a short last axis is slow in NumPy; the non-zero positions are not.)
+    nonzero = np.flatnonzero(flat)
+    if nonzero.shape[0] != t.shape[0]:
+        return None
+    rows, labels = np.divmod(nonzero, t.shape[1])
+    if not (rows == np.arange(t.shape[0])).all() or not (flat[nonzero] == 1.0).all():
+        return None
+    return labels
+
+
+def _class_labels_or_targets(
+    y_true: Any, p: np.ndarray, ignore_class: int | None
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """(labels, None, valid) for (n,) labels or exactly one-hot rows; (None, t, None) for
+    soft rows. Labels let the cross-entropy pick p[i, y_i] instead of multiplying the
+    whole (n, K) log-probability matrix by a one-hot matrix (the same value)."""
+    n, n_classes = p.shape
+    shape = np.shape(y_true)
+    if len(shape) == 1 or (len(shape) == 2 and shape[1] == 1 and n_classes > 1):
+        labels, valid = _class_indices(y_true, n, n_classes, ignore_class)
+        return labels, None, valid
+    t, valid = _class_targets(y_true, p, ignore_class)
+    labels = _one_hot_labels(t)
+    return (None, t, valid) if labels is None else (labels, None, valid)
+
+
+def _picked(matrix: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+    """``matrix[i, labels[i]]`` (n,), or the whole matrix when ``labels`` is None."""
+    if labels is None:
+        return matrix
+    return np.take_along_axis(matrix, labels[:, None], axis=1)[:, 0]
+
+
 def _categorical_log_probabilities(
     p: np.ndarray,
     *,
@@ -306,8 +345,13 @@ def _categorical_log_probabilities(
     from_logits: bool,
     epsilon: float | None,
     renormalize: bool,
+    labels: np.ndarray | None = None,
 ) -> np.ndarray:
     """log of the class probabilities: log-softmax of logits, or the clipped probabilities.
+
+    With ``labels``, only log p[i, labels[i]] (n,), the same values picked out of the full
+    (n, K) result: the checks and row sums still see every entry, but the clipping and
+    the logarithm run on n values instead of n·K.
 
     Rows not summing to 1 (beyond :data:`ROW_SUM_TOLERANCE`) are an error unless
     ``renormalize`` (or the convention's ``renormalize``) rescales them, or the
@@ -316,18 +360,28 @@ def _categorical_log_probabilities(
     (``renormalize_order``).
     """
     if from_logits:
-        return log_softmax(p)
+        if labels is None:
+            return log_softmax(p)
+        # log_softmax's own steps (z - max - log Σ e^(z - max)), kept for the label only.
+        shifted = p - p.max(axis=-1, keepdims=True)
+        picked = _picked(shifted, labels)
+        return picked - np.log(np.exp(shifted, out=shifted).sum(axis=-1))
     check_probabilities(p)
     eps = _epsilon(epsilon, convention)
     sums = p.sum(axis=1)
     if renormalize or convention.option(loss, "renormalize", False):
         if convention.option(loss, "renormalize_order", "renormalize_first") == "clip_first":
             clipped = clip_probabilities(p, eps)
-            return _log(clipped / clipped.sum(axis=1, keepdims=True))
+            row_sums = clipped.sum(axis=1)
+            return _log(
+                _picked(clipped, labels) / (row_sums if labels is not None else row_sums[:, None])
+            )
         if (sums == 0).any():
             raise InputError(
                 f"y_pred row {int(np.argmax(sums == 0))} sums to 0; cannot renormalise it"
             )
+        if labels is not None:
+            return _log(clip_probabilities(_picked(p, labels) / sums, eps))
         return _log(clip_probabilities(p / sums[:, None], eps))
     off = np.abs(sums - 1.0) > ROW_SUM_TOLERANCE
     if off.any() and convention.option(loss, "unnormalized_rows", "error") == "error":
@@ -338,7 +392,7 @@ def _categorical_log_probabilities(
             row=row,
             argument="y_pred",
         )
-    return _log(clip_probabilities(p, eps))
+    return _log(clip_probabilities(_picked(p, labels), eps))
 
 
 def _smooth_categorical(t: np.ndarray, label_smoothing: float) -> np.ndarray:
@@ -376,16 +430,24 @@ def _cross_entropy_terms(
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(per-sample loss, per-sample class weight ω or None, valid mask or None)."""
     p = _prediction_matrix(y_pred)
-    t, valid = _class_targets(y_true, p, ignore_class)
-    log_p = _categorical_log_probabilities(
-        p,
-        loss=loss,
-        convention=convention,
-        from_logits=from_logits,
-        epsilon=epsilon,
-        renormalize=renormalize,
-    )
+    labels, t, valid = _class_labels_or_targets(y_true, p, ignore_class)
     w = _class_weight_vector(class_weights, p.shape[1], loss)
+    options = {
+        "loss": loss,
+        "convention": convention,
+        "from_logits": from_logits,
+        "epsilon": epsilon,
+        "renormalize": renormalize,
+    }
+    if labels is not None:
+        values = _label_cross_entropy(p, labels, w, label_smoothing, options)
+        omega = None
+        if w is not None and convention.option(loss, "class_weights_in_denominator", True):
+            omega = w[labels]
+        if valid is not None:
+            values = np.where(valid, values, 0.0)
+        return values, omega, valid
+    log_p = _categorical_log_probabilities(p, **options)
     smoothed = _smooth_categorical(t, label_smoothing)
     weighted = smoothed if w is None else smoothed * w
     values = -_times_log(weighted, log_p).sum(axis=1)
@@ -395,6 +457,32 @@ def _cross_entropy_terms(
     if valid is not None:
         values = np.where(valid, values, 0.0)
     return values, omega, valid
+
+
+def _label_cross_entropy(
+    p: np.ndarray,
+    labels: np.ndarray,
+    w: np.ndarray | None,
+    label_smoothing: float,
+    options: dict[str, Any],
+) -> np.ndarray:
+    """−Σ_k w_k ỹ_k log p_k for hard labels y, without the one-hot matrix.
+
+    Without smoothing only the label's term is non-zero: −w_y · log p_y (bit for bit the
+    one-hot sum). With smoothing ỹ_k = (1 − ls)·[k = y] + ls/K, so the loss is
+    −((1 − ls)·w_y·log p_y + (ls/K)·Σ_k w_k log p_k): the row sums of log p (all terms of
+    one sign, so this differs from the one-hot sum by rounding only).
+    """
+    if not label_smoothing:
+        log_picked = _categorical_log_probabilities(p, labels=labels, **options)
+        return -(log_picked if w is None else _times_log(w[labels], log_picked))
+    log_p = _categorical_log_probabilities(p, **options)
+    log_picked = _picked(log_p, labels)
+    share = label_smoothing / p.shape[1]
+    if w is None:
+        return -((1.0 - label_smoothing) * log_picked + share * log_p.sum(axis=1))
+    spread = _times_log(w, log_p).sum(axis=1)
+    return -(_times_log((1.0 - label_smoothing) * w[labels], log_picked) + share * spread)
 
 
 def _cross_entropy_state(
