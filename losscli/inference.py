@@ -414,9 +414,13 @@ def _one_column(name: str, values: np.ndarray, n_predictions: int, base: dict) -
     k = int(distinct.shape[0])
     if k < 2:
         _constant_error((name,), [distinct])
-    classes = tuple(distinct.tolist())  # plain Python values, fast for 10M distinct
-    labels = _label_list(classes)
     numeric = _is_numeric(values)
+    # Plain Python values (tolist, not a per-value loop). A numeric column with more
+    # distinct values than any class branch accepts is regression, which needs none of
+    # them: keep the first few for the reason instead of 10 million Python floats.
+    wanted = k if not numeric or k <= max(MAX_CLASSES, n_predictions) else 8
+    classes = tuple(distinct[:wanted].tolist())
+    labels = _label_list(classes)
 
     if k == 2:
         if n_predictions == 2:
