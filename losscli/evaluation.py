@@ -26,6 +26,7 @@ from losscli import api, registry
 from losscli.conventions import Convention, get_convention
 from losscli.errors import InputError, LossCliError, ParameterError
 from losscli.layout import Layout, factorize
+from losscli.losses.base import finite_checked
 from losscli.registry import LossSpec
 
 #: Losses ``--all`` leaves out, and why (they need a layout compute does not build).
@@ -352,13 +353,16 @@ def _inputs(layout: Layout, request: LossRequest) -> dict[str, Any]:
 
 def _partial(layout: Layout, request: LossRequest, convention: Convention) -> Any:
     try:
-        return api.partial(
-            request.spec,
-            **_inputs(layout, request),
-            convention=convention,
-            task=layout.task,
-            **request.params,
-        )
+        # The layout's arrays passed Table.numeric's finite check (file, line, column):
+        # the losses skip their second NaN/inf scan of every chunk.
+        with finite_checked():
+            return api.partial(
+                request.spec,
+                **_inputs(layout, request),
+                convention=convention,
+                task=layout.task,
+                **request.params,
+            )
     except InputError as error:
         raise locate_error(error, layout) from None
 

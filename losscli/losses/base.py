@@ -13,7 +13,9 @@ or by ``count`` as the convention says (:attr:`Convention.weighted_mean`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import contextvars
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,27 @@ REDUCTIONS = ("mean", "sum", "none")
 
 # --- input checks -------------------------------------------------------------------
 
+# Set only by :func:`finite_checked`, never by the public API.
+_FINITE_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "losscli_finite_checked", default=False
+)
+
+
+@contextlib.contextmanager
+def finite_checked() -> Iterator[None]:
+    """Internal: the caller has already checked that every array it passes is finite.
+
+    Within the block, :func:`as_float_array` skips its NaN/inf scan for arrays that are
+    already float64 (no conversion): the evaluation of a ``Layout`` uses it, whose
+    columns ``Table.numeric`` checked with the file, line and column. Everything else
+    (the conversion, shapes, domains) is checked as always; the public API never sets it.
+    """
+    token = _FINITE_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _FINITE_CHECKED.reset(token)
+
 
 def as_float_array(values: Any, name: str) -> np.ndarray:
     """``values`` as a float64 array; NaN or inf is an error naming the argument."""
@@ -34,6 +57,8 @@ def as_float_array(values: Any, name: str) -> np.ndarray:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be numeric") from None
+    if array is values and _FINITE_CHECKED.get():
+        return array  # float64 already, and the caller checked it (finite_checked)
     if array.size and not np.isfinite(array).all():
         bad = int(np.flatnonzero(~np.isfinite(array.reshape(-1)))[0])
         row = bad // max(1, int(np.prod(array.shape[1:])))
