@@ -20,6 +20,7 @@ Dask is an optional extra (``pip install 'losscli[dask]'``); without it,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import uuid
@@ -63,10 +64,16 @@ def file_piece(
     chunk_rows: int | None,
     read_options: dict[str, Any] | None,
     reader: Any = None,
+    name: str | None = None,
 ) -> Piece:
-    """The merged states of one file (runs on a Dask worker)."""
-    from losscli.engine.streaming import iter_chunk_pieces
+    """The merged states of one file (runs on a Dask worker).
 
+    ``path`` is absolute (a worker's working directory is not the client's); ``name``
+    is the path as the user gave it, used in error messages."""
+    from losscli.engine.streaming import _default_reader, iter_chunk_pieces
+
+    if name is not None and name != path:
+        reader = _renaming_reader(reader or _default_reader, name)
     total = Piece()
     for piece in iter_chunk_pieces(
         [path],
@@ -78,6 +85,20 @@ def file_piece(
     ):
         total = merge_pieces(total, piece)
     return total
+
+
+class _renaming_reader:
+    """A chunk reader whose tables carry the user's name of the file (picklable)."""
+
+    def __init__(self, reader: Any, name: str) -> None:
+        self.reader = reader
+        self.name = name
+
+    def __call__(self, path: str, **options: Any) -> Any:
+        for table in self.reader(path, **options):
+            with contextlib.suppress(AttributeError):  # a reader's own table type
+                table.name = self.name
+            yield table
 
 
 def merge_group(*pieces: Piece) -> Piece:
@@ -101,12 +122,13 @@ def build_graph(
     token = uuid.uuid4().hex[:12]
     layer = [
         delayed(file_piece, pure=False)(
-            path,
+            _absolute(path),
             plan,
             chunk_state,
             chunk_rows,
             read_options,
             reader,
+            str(path),
             dask_key_name=f"losscli-file-{index}-{token}",
         )
         for index, path in enumerate(paths)
@@ -122,6 +144,15 @@ def build_graph(
             for start in range(0, len(layer), MERGE_FAN_IN)
         ]
     return layer[0]
+
+
+def _absolute(path: Any) -> str:
+    """The path a worker can open whatever its working directory (QA: a relative glob
+    sent to a ``--scheduler`` cluster was "no such file" on the workers)."""
+    text = str(path)
+    if text == "-" or "://" in text:
+        return text
+    return os.path.abspath(text)
 
 
 def local_cluster_size() -> int:

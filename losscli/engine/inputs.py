@@ -226,6 +226,10 @@ def prepare_inputs(options: Any) -> PreparedInput:
     plan, head = plan_from_head(
         paths, roles=roles, layout_options=layout_options, read_options=read_options
     )
+    if len(paths) > 1:
+        # Every file of the glob, for the report's "files" (the plan's roles name the
+        # first file only: the one-file form has one table per chunk).
+        plan.input_files = list(paths)
     return PreparedInput(
         engine,
         paths,

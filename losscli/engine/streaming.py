@@ -110,9 +110,33 @@ def iter_chunk_pieces(
     group = group_column(plan)
     if group is not None:
         chunks = whole_groups(chunks, group, max_carry_rows=MAX_CARRY_CHUNKS * chunk_rows)
+    plans: dict[str, Any] = {}
     for table in chunks:
-        arrays = plan.arrays(table)
+        name = getattr(table, "name", None)
+        if name not in plans:
+            plans[name] = plan_for_file(plan, name)
+        arrays = plans[name].arrays(table)
         yield Piece(state=chunk_state(arrays), rows=_arrays_rows(arrays), chunks=1)
+
+
+def plan_for_file(plan: Any, name: str | None) -> Any:
+    """``plan`` with ``name`` as its input file, so that an error about a row of a later
+    file of a glob (a probability outside [0, 1], a row that does not sum to 1) names
+    that file, not the first one the plan was decided from."""
+    import dataclasses
+
+    roles = getattr(plan, "roles", None)
+    files = getattr(roles, "files", None)
+    if (
+        name is None
+        or not dataclasses.is_dataclass(plan)
+        or not dataclasses.is_dataclass(roles)
+        or not files
+        or len(files) != 1
+        or files[0] == name
+    ):
+        return plan
+    return dataclasses.replace(plan, roles=dataclasses.replace(roles, files=(name,)))
 
 
 def stream_evaluate(

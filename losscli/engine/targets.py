@@ -146,46 +146,69 @@ def _summarise_file(
 
 
 def _polars_summary(source: Any, targets: list[str], options: dict[str, Any]) -> Any:
+    """The summary row of one file: targets parsed as numbers (the fast path, measured in
+    docs/performance.md), or read as text when a value is not a number."""
     import polars as pl
 
-    if source.format == "parquet":
-        lazy = pl.scan_parquet(source.path).select(
-            [pl.col(name).cast(pl.String) for name in targets]
-        )
-    else:
-        from losscli.io import read_header
+    from losscli.io.sources import polars_failures
 
-        names = read_header(
-            source.name if source.name != "<stdin>" else source.path,
-            delimiter=options.get("delimiter"),
-            has_header=options.get("has_header", True),
-            encoding=options.get("encoding", "utf-8"),
-        )
-        lazy = pl.scan_csv(
+    if source.format == "parquet":
+        lazy = pl.scan_parquet(source.path).select(targets)
+        schema = lazy.collect_schema()
+        numeric = all(schema[name].is_numeric() or schema[name] == pl.Boolean for name in targets)
+        kind = pl.Float64 if numeric else pl.String
+        return _collect(lazy.select([pl.col(n).cast(kind) for n in targets]), targets, numeric)
+    from losscli.io import read_header
+
+    names = read_header(
+        source.name if source.name != "<stdin>" else source.path,
+        delimiter=options.get("delimiter"),
+        has_header=options.get("has_header", True),
+        encoding=options.get("encoding", "utf-8"),
+    )
+
+    def scan(kind: Any) -> Any:
+        return pl.scan_csv(
             source.path,
             has_header=options.get("has_header", True),
             new_columns=names,
             separator=source.delimiter,
             quote_char='"',
-            infer_schema=False,  # every value as text: a late text label cannot fail it
+            infer_schema=False,
+            schema_overrides={name: kind for name in targets},
             raise_if_empty=False,
             truncate_ragged_lines=False,
         ).select(targets)
-    return lazy.select(summary_expressions(targets)).collect().row(0, named=True)
+
+    try:
+        return _collect(scan(pl.Float64), targets, True)
+    except polars_failures():  # a value that is not a number: every value as text
+        return _collect(scan(pl.String), targets, False)
 
 
-def summary_expressions(targets: Sequence[str]) -> list[Any]:
-    """The polars expressions of a file's summary, over target columns read as text."""
+def _collect(lazy: Any, targets: list[str], numeric: bool) -> dict[str, Any]:
+    return lazy.select(summary_expressions(targets, numeric=numeric)).collect().row(0, named=True)
+
+
+def summary_expressions(targets: Sequence[str], *, numeric: bool = False) -> list[Any]:
+    """The polars expressions of a file's summary, over target columns read as Float64
+    (``numeric``) or as text."""
     import polars as pl
 
     expressions: list[Any] = [pl.len().alias("rows")]
     numbers = []
     for index, name in enumerate(targets):
-        text = pl.col(name).str.strip_chars()
-        present = text.is_not_null() & (text != "")
-        number = text.cast(pl.Float64, strict=False)
+        if numeric:
+            text = pl.col(name)
+            number = text
+            present = number.is_not_null()
+            is_text = pl.lit(False)
+        else:
+            text = pl.col(name).str.strip_chars()
+            present = text.is_not_null() & (text != "")
+            number = text.cast(pl.Float64, strict=False)
+            is_text = present & number.is_null()
         numbers.append(number)
-        is_text = present & number.is_null()
         fractional = number.is_finite() & (number != number.round())
         # NaN/inf targets are not values: the streaming reader names their line.
         usable = present & (number.is_null() | number.is_finite())
@@ -239,17 +262,25 @@ def _summarise_with_reader(
 ) -> None:
     """Compressed, transcoded or unusual files: the streaming reader, chunk by chunk,
     each chunk summarised by the same expressions as the fast path."""
-    import polars as pl
 
     from losscli.io import iter_tables
 
     for table in iter_tables(path, columns=targets, chunk_rows=1_000_000, **options):
-        frame = pl.DataFrame(
-            {name: _as_text(table.columns[name]) for name in targets},
-            schema={name: pl.String for name in targets},
-        )
-        row = frame.lazy().select(summary_expressions(targets)).collect().row(0, named=True)
-        _merge_polars(summary, row, targets, file)
+        _merge_polars(summary, _table_row(table, targets), targets, file)
+
+
+def _table_row(table: Any, targets: list[str]) -> dict[str, Any]:
+    """The summary row of a table (a chunk, or the head)."""
+    import polars as pl
+
+    if all(table.columns[name].dtype.kind == "f" for name in targets):
+        frame = pl.DataFrame({name: table.columns[name] for name in targets})
+        return _collect(frame.lazy(), targets, True)
+    frame = pl.DataFrame(
+        {name: _as_text(table.columns[name]) for name in targets},
+        schema={name: pl.String for name in targets},
+    )
+    return _collect(frame.lazy(), targets, False)
 
 
 def _as_text(values: np.ndarray) -> Any:
@@ -263,15 +294,9 @@ def _as_text(values: np.ndarray) -> Any:
 def summarise_table(table: Any, targets: Sequence[str]) -> TargetSummary:
     """The :class:`TargetSummary` of one table (the head): ``exact=False``, since it
     covers only the first rows."""
-    import polars as pl
 
     summary = TargetSummary({name: ColumnSummary() for name in targets}, exact=False)
-    frame = pl.DataFrame(
-        {name: _as_text(table.columns[name]) for name in targets},
-        schema={name: pl.String for name in targets},
-    )
-    row = frame.lazy().select(summary_expressions(targets)).collect().row(0, named=True)
-    _merge_polars(summary, row, list(targets), table.name)
+    _merge_polars(summary, _table_row(table, list(targets)), list(targets), table.name)
     summary.files = 1
     return summary
 
