@@ -277,28 +277,43 @@ def _tversky_score(alpha: float, beta: float) -> Score:
 # --- the losses -------------------------------------------------------------------------
 
 
-def dice_partial(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    weights: np.ndarray | None,
-    groups: Any,
-    convention: Convention,
-    smooth: float | None = None,
-    pooling: str | None = None,
-    from_logits: bool = False,
-) -> State:
-    """Mergeable state of the soft Dice loss (see :func:`dice_finish`)."""
-    return overlap_partial(
-        "dice",
-        y_true,
-        y_pred,
-        weights=weights,
-        groups=groups,
-        convention=convention,
-        pooling=pooling,
-        from_logits=from_logits,
-    )
+def _overlap_partial_of(loss: str) -> Callable[..., State]:
+    """The mergeable state function of ``loss``: its overlap sums (:func:`overlap_partial`).
+
+    The three losses share their state; their score parameters (``smooth``, ``alpha``,
+    ``beta``) only matter in ``finish``, so the state function accepts and ignores them.
+    """
+
+    def partial(
+        y_true: Any,
+        y_pred: Any,
+        *,
+        weights: np.ndarray | None,
+        groups: Any,
+        convention: Convention,
+        pooling: str | None = None,
+        from_logits: bool = False,
+        **score_params: Any,
+    ) -> State:
+        return overlap_partial(
+            loss,
+            y_true,
+            y_pred,
+            weights=weights,
+            groups=groups,
+            convention=convention,
+            pooling=pooling,
+            from_logits=from_logits,
+        )
+
+    partial.__name__ = partial.__qualname__ = f"{loss}_partial"
+    partial.__doc__ = f"Mergeable state of the {loss} loss (see :func:`{loss}_finish`)."
+    return partial
+
+
+dice_partial = _overlap_partial_of("dice")
+jaccard_partial = _overlap_partial_of("jaccard")
+tversky_partial = _overlap_partial_of("tversky")
 
 
 def dice_finish(
@@ -339,30 +354,6 @@ def dice_finish(
     )
 
 
-def jaccard_partial(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    weights: np.ndarray | None,
-    groups: Any,
-    convention: Convention,
-    smooth: float | None = None,
-    pooling: str | None = None,
-    from_logits: bool = False,
-) -> State:
-    """Mergeable state of the soft Jaccard loss (see :func:`jaccard_finish`)."""
-    return overlap_partial(
-        "jaccard",
-        y_true,
-        y_pred,
-        weights=weights,
-        groups=groups,
-        convention=convention,
-        pooling=pooling,
-        from_logits=from_logits,
-    )
-
-
 def jaccard_finish(
     state: State,
     *,
@@ -388,32 +379,6 @@ def jaccard_finish(
         convention=convention,
         pooling=pooling,
         smooth=smooth,
-    )
-
-
-def tversky_partial(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    weights: np.ndarray | None,
-    groups: Any,
-    convention: Convention,
-    alpha: float = 0.5,
-    beta: float = 0.5,
-    smooth: float | None = None,
-    pooling: str | None = None,
-    from_logits: bool = False,
-) -> State:
-    """Mergeable state of the Tversky loss (see :func:`tversky_finish`)."""
-    return overlap_partial(
-        "tversky",
-        y_true,
-        y_pred,
-        weights=weights,
-        groups=groups,
-        convention=convention,
-        pooling=pooling,
-        from_logits=from_logits,
     )
 
 
