@@ -439,13 +439,16 @@ def _shared_params() -> tuple[Param, ...]:
     )
 
 
+#: What the three share: a sigmoid (or softmax) mask, scored per image (group).
+_MASK_LOSS: dict[str, Any] = dict(
+    tasks=("segmentation",), activation="sigmoid", target="mask", grouped=True
+)
+
 SPECS: tuple[LossSpec, ...] = (
     LossSpec(
         name="dice",
         aliases=("dice_loss", "soft_dice", "f1_loss"),
-        tasks=("segmentation",),
-        activation="sigmoid",
-        target="mask",
+        **_MASK_LOSS,
         formula="1 - (2·Σ p·t + smooth) / (Σ p + Σ t + smooth), per image then mean over images",
         latex=r"1 - \frac{2\sum_i p_i t_i + s}{\sum_i p_i + \sum_i t_i + s}",
         when="Segmentation where the foreground is a small part of the image: it scores the "
@@ -462,14 +465,11 @@ SPECS: tuple[LossSpec, ...] = (
         params=_shared_params(),
         partial=dice_partial,
         finish=dice_finish,
-        grouped=True,
     ),
     LossSpec(
         name="jaccard",
         aliases=("iou_mask", "soft_iou", "jaccard_loss", "soft_jaccard"),
-        tasks=("segmentation",),
-        activation="sigmoid",
-        target="mask",
+        **_MASK_LOSS,
         formula="1 - (Σ p·t + smooth) / (Σ p + Σ t - Σ p·t + smooth), per image then mean",
         latex=r"1 - \frac{\sum_i p_i t_i + s}{\sum_i p_i + \sum_i t_i - \sum_i p_i t_i + s}",
         when="Segmentation judged by intersection-over-union: the soft version of the IoU "
@@ -486,14 +486,11 @@ SPECS: tuple[LossSpec, ...] = (
         params=_shared_params(),
         partial=jaccard_partial,
         finish=jaccard_finish,
-        grouped=True,
     ),
     LossSpec(
         name="tversky",
         aliases=("tversky_loss",),
-        tasks=("segmentation",),
-        activation="sigmoid",
-        target="mask",
+        **_MASK_LOSS,
         formula="1 - (TP + smooth) / (TP + α·FP + β·FN + smooth), TP = Σ p·t, "
         "FP = Σ p·(1-t), FN = Σ (1-p)·t",
         latex=r"1 - \frac{TP + s}{TP + \alpha\,FP + \beta\,FN + s}",
@@ -515,6 +512,5 @@ SPECS: tuple[LossSpec, ...] = (
         ),
         partial=tversky_partial,
         finish=tversky_finish,
-        grouped=True,
     ),
 )
