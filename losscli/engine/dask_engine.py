@@ -150,7 +150,7 @@ def _absolute(path: Any) -> str:
     """The path a worker can open whatever its working directory (QA: a relative glob
     sent to a ``--scheduler`` cluster was "no such file" on the workers)."""
     text = str(path)
-    if text == "-" or "://" in text:
+    if os.path.isabs(text) or not os.path.exists(text):  # "-", URLs, a test's names
         return text
     return os.path.abspath(text)
 
