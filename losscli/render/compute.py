@@ -66,7 +66,7 @@ def compute_report(
         "task": plan.task,
         "task_reason": plan.reason,
         "n_samples": evaluation.n_samples,
-        "files": list(plan.roles.files),
+        "files": list(getattr(plan, "input_files", None) or plan.roles.files),
         "columns": plan.roles.describe(),
         "layout": plan.describe(),
         "convention": convention,
