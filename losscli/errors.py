@@ -61,7 +61,9 @@ class LossCliError(ValueError):
         if self.file is not None:
             where.append(str(self.file))
         if self.line is not None:
-            where.append(f"line {self.line}")
+            # Parquet has no lines: its tables count data rows from 1 (Table.first_line).
+            parquet = str(self.file).lower().endswith((".parquet", ".pq", ".parq"))
+            where.append(f"{'row' if parquet else 'line'} {self.line}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
         text = ": ".join([*where, self.message]) if where else self.message

@@ -140,7 +140,9 @@ def _request(
         per_pixel = f" (and per pixel those of {pixel_task})" if pixel_task else ""
         raise ParameterError(
             f"loss {spec.name!r} does not apply to a {task} task (it is for "
-            f"{', '.join(spec.tasks)}); losses for {task}: {fitting or 'none'}{per_pixel}"
+            f"{', '.join(spec.tasks)}); losses for {task}: {fitting or 'none'}{per_pixel}",
+            # e.g. boxes inferred as regression, a 0/1 target of a regression model
+            hint=f"if the data is a {spec.tasks[0]} task, say so with --task {spec.tasks[0]}",
         )
     known = {p.name for p in form.params}
     given = dict(given)
@@ -388,7 +390,12 @@ def partial_states(
         "n": layout.n_samples,
         "losses": {r.label: _partial(layout, r, conv) for r in requests},
     }
-    if per_output and layout.y_true.ndim == 2 and layout.plan.target_form == "values":
+    # --per-output: each regression output, or each label of a multi-label task.
+    if (
+        per_output
+        and layout.y_true.ndim == 2
+        and layout.plan.target_form in ("values", "indicators")
+    ):
         state["outputs"] = {
             r.label: {
                 str(j): _partial(layout.output(j), r, conv) for j in range(layout.y_true.shape[1])

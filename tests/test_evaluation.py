@@ -73,7 +73,8 @@ def test_task_mismatch_lists_the_fitting_losses():
         parse_request("huber", "binary")
     assert error.value.one_line() == (
         "loss 'huber' does not apply to a binary task (it is for regression); losses for "
-        "binary: bce, focal, hinge, squared_hinge, brier"
+        "binary: bce, focal, hinge, squared_hinge, brier (hint: if the data is a regression "
+        "task, say so with --task regression)"
     )
 
 

@@ -79,6 +79,7 @@ class ComputeOptions:
     summary: bool = False
     annotate: bool = False
     output_format: str = "json"
+    format_given: bool = False  # --format was on the command line
     ci: float | None = None  # --ci LEVEL: bootstrap intervals (losscli.bootstrap)
     bootstrap: int = 2000
     seed: int | None = None
@@ -230,7 +231,9 @@ def compute(
     per_output: Annotated[
         bool,
         typer.Option(
-            "--per-output", help="Regression: also each output's loss.", rich_help_panel=_LOSSES
+            "--per-output",
+            help="Also the loss of each regression output or multi-label label.",
+            rich_help_panel=_LOSSES,
         ),
     ] = False,
     group_by: Annotated[
@@ -242,7 +245,8 @@ def compute(
     per_sample: Annotated[
         str | None,
         typer.Option(
-            help="Write every sample's loss terms to this CSV (atomically).",
+            help="Write every sample's loss terms to this CSV (atomically; '-': to stdout, "
+            "instead of the report).",
             rich_help_panel=_OUTPUT,
         ),
     ] = None,
@@ -369,6 +373,7 @@ def compute(
         summary=summary,
         annotate=annotate,
         output_format=resolve_format(output_format).value,
+        format_given=output_format is not None,
         ci=ci,
         bootstrap=bootstrap,
         seed=seed,
@@ -399,6 +404,14 @@ def _run(options: ComputeOptions) -> None:
     from losscli.render import compute as render
 
     parsed_checks = [parse_check(text) for text in options.checks]  # syntax errors first
+    if options.per_sample == "-" and options.format_given:
+        from losscli.errors import ParameterError
+
+        raise ParameterError(
+            "--per-sample - writes the per-sample CSV to standard output, so the report "
+            f"cannot go there too (--format {options.output_format})",
+            hint="write the per-sample rows to a file: --per-sample FILE",
+        )
     if options.chunk_rows is not None and options.chunk_rows < 1:
         # Also when the file is read into memory (the engine checks it only when streaming).
         from losscli.errors import ParameterError
@@ -472,7 +485,8 @@ def _run(options: ComputeOptions) -> None:
             seed=options.seed,
         ):
             render.warning_line(message)
-    render.emit(report, options.output_format)
+    if options.per_sample != "-":  # '-': the per-sample CSV was standard output
+        render.emit(report, options.output_format)
     failed = [r for r in results if r.failed]
     for result in failed:
         sys.stderr.write(f"losscli: {render.clean(result.message())}\n")
@@ -484,7 +498,12 @@ def _run(options: ComputeOptions) -> None:
     if options.summary:
         from losscli.render.github import append_summary
 
-        if not append_summary(render.markdown(report), os.environ):
+        try:
+            written = append_summary(render.markdown(report), os.environ)
+        except InputError as error:  # the results are out: a warning, not a failed run
+            render.warning_line(f"--summary: no summary was written: {error.one_line()}")
+            written = True
+        if not written:
             render.warning_line(
                 "--summary: GITHUB_STEP_SUMMARY is not set, so no summary was written"
             )

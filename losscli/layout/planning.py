@@ -46,13 +46,8 @@ class _GivenTask:
 
 
 def _is_constant(targets: dict[str, np.ndarray]) -> bool:
-    keys = set()
-    for values in targets.values():
-        _, column_keys = _factorize_keys(values)
-        keys.update(column_keys)
-        if len(set(column_keys)) > 1:
-            return False
-    return len(targets) == 1 or len(keys) < 2
+    """Whether every target column holds one value (what inference refuses)."""
+    return all(len(set(_factorize_keys(values)[1])) < 2 for values in targets.values())
 
 
 def _default_inferrer() -> Inferrer:

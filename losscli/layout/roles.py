@@ -120,7 +120,10 @@ def resolve_roles(
             for source in (0, 1):  # a join key must be in both files
                 _select(headers[source], id_column, files[source])
             id_ref = ColumnRef(0, id_ref.name)
-    taken = {ref.name for ref in singles.values() if ref is not None}
+    # A --group-by column may also be the target (slices by true class: --group-by label),
+    # so it only keeps a column from the default roles when no other column is left.
+    taken = {ref.name for role, ref in singles.items() if ref is not None and role != "group_by"}
+    slice_ref = singles["group_by"]
     if id_ref is not None:
         taken.add(id_ref.name)
     notes: list[str] = []
@@ -135,6 +138,12 @@ def resolve_roles(
                 )
 
     target_source, prediction_source = (0, 1) if two else (0, 0)
+    if two and slice_ref is not None:
+        # With two files every other column plays the role: the slice column is not one
+        # of them, unless it is the only column left (then it is the target as well).
+        header = headers[slice_ref.source]
+        if any(n not in taken and n != slice_ref.name for n in header):
+            taken = taken | {slice_ref.name}
     target_names = _role_columns(
         headers[target_source], files[target_source], target, taken, "target", two
     )
@@ -165,6 +174,11 @@ def resolve_roles(
         group_by=singles["group_by"],
         notes=tuple(notes),
     )
+
+
+def _is_pandas_index(name: str) -> bool:
+    """``__index_level_0__``: the index pandas writes into Parquet; never a default role."""
+    return name.startswith("__index_level_") and name.endswith("__")
 
 
 def _looks_like_id(name: str) -> bool:
@@ -208,7 +222,7 @@ def _role_columns(
 ) -> list[str]:
     if spec is not None:
         return _select(all_names if all_names is not None else available, spec, file)
-    free = [n for n in available if n not in taken]
+    free = [n for n in available if n not in taken and not _is_pandas_index(n)]
     if two_files:  # SPEC §3: every other column of that file plays the role
         if not free:
             raise InputError(f"no {role} column left in the file", file=file)
@@ -225,10 +239,19 @@ def _role_columns(
     looked = ", ".join((*names, *(p + "*" for p in prefixes)))
     listed = ", ".join(repr(n) for n in (all_names or available))
     option = "--target" if role == "target" else "--pred"
+    hint = f"name it with {option}"
+    names_seen = list(all_names or available)
+    if len(names_seen) == 1:
+        # One column whose name holds a separator: the file uses another delimiter.
+        for separator, shown in ((";", "';'"), ("\t", "tab"), ("|", "'|'")):
+            if separator in names_seen[0]:
+                option_text = "$'\\t'" if separator == "\t" else shown
+                hint = f"the header looks {shown}-separated: use --delimiter {option_text}"
+                break
     raise InputError(
         f"no {role} column found (looked for {looked}); available columns: {listed}",
         file=file,
-        hint=f"name it with {option}",
+        hint=hint,
     )
 
 

@@ -53,10 +53,14 @@ def compute_report(
     reason, the layout and, with ``--group-by``, the losses of every slice."""
     losses: dict[str, Any] = {}
     for result in evaluation.results:
+        params = dict(result.params)
+        if "box_format" in params and getattr(plan, "box_format", None):
+            # Boxes reach the loss as xyxy; report the format the input was in.
+            params["box_format"] = plan.box_format
         entry: dict[str, Any] = {
             "value": result.value,
             "name": result.name,
-            "params": jsonable(result.params),
+            "params": jsonable(params),
         }
         if result.per_output:
             entry["per_output"] = dict(result.per_output)
@@ -239,15 +243,21 @@ def rich_tables(report: Mapping[str, Any]) -> list[Any]:
 
 
 CSV_HEADER = ("loss", "name", "value", "slice", "output", "n_samples", "params")
+#: Added after ``CSV_HEADER`` when ``--ci`` computed intervals (on the whole-input rows).
+CSV_CI_HEADER = ("ci_low", "ci_high", "ci_level")
 
 
 def csv_report(report: Mapping[str, Any]) -> str:
-    """One row per loss (then per output, then per slice); ``params`` as compact JSON."""
+    """One row per loss (then per output, then per slice); ``params`` as compact JSON;
+    with ``--ci``, the interval's bounds and level on each loss's whole-input row."""
     rows: list[list[Any]] = []
     n = report["n_samples"]
+    with_ci = any("ci" in entry for entry in report["losses"].values())
     for label, entry in report["losses"].items():
         params = json.dumps(entry["params"], separators=(",", ":"), ensure_ascii=False)
-        rows.append([label, entry["name"], entry["value"], "", "", n, params])
+        ci = entry.get("ci") or {}
+        interval = [ci.get("low"), ci.get("high"), ci.get("level")] if with_ci else []
+        rows.append([label, entry["name"], entry["value"], "", "", n, params, *interval])
         for output, value in entry.get("per_output", {}).items():
             rows.append([label, entry["name"], value, "", clean(output), n, params])
     group_by = report.get("group_by")
@@ -267,6 +277,9 @@ def csv_report(report: Mapping[str, Any]) -> str:
                         params,
                     ]
                 )
+    if with_ci:
+        rows = [row + [None] * (len(CSV_HEADER) + 3 - len(row)) for row in rows]
+        return csv_text((*CSV_HEADER, *CSV_CI_HEADER), rows)
     return csv_text(CSV_HEADER, rows)
 
 
@@ -337,16 +350,28 @@ def markdown(report: Mapping[str, Any]) -> str:
 
 
 def write_per_sample(path: str, values: Sequence[Any], layout: Any) -> None:
-    """``--per-sample FILE``: one row per sample (or group) per loss, written atomically.
+    """``--per-sample FILE``: one row per sample (or group) per loss, written atomically
+    (``-``: to standard output).
 
-    Columns: ``loss``, ``row`` (0-based data row of the targets file), ``id`` (with
-    ``--id``), ``group`` (the image or sequence of grouped losses), ``value`` (shortest
-    round-trip float). Written a block of rows at a time.
+    Columns: ``loss``, ``row`` (0-based data row of the targets file), ``line`` (its
+    1-based line in the predictions file; the row number for Parquet), ``id`` (with
+    ``--id``), ``slice`` (with ``--group-by``), ``group`` (the image or sequence of
+    grouped losses), ``value`` (shortest round-trip float). Written a block of rows at
+    a time.
     """
     import numpy as np
 
     has_ids = layout.ids is not None
-    header = ["loss", "row", *(["id"] if has_ids else []), "group", "value"]
+    has_slices = layout.slices is not None
+    header = [
+        "loss",
+        "row",
+        "line",
+        *(["id"] if has_ids else []),
+        *(["slice"] if has_slices else []),
+        "group",
+        "value",
+    ]
 
     def pieces() -> Any:
         yield ",".join(header) + "\n"
@@ -356,25 +381,33 @@ def write_per_sample(path: str, values: Sequence[Any], layout: Any) -> None:
             for start in range(0, count, PER_SAMPLE_BLOCK):
                 block = slice(start, min(count, start + PER_SAMPLE_BLOCK))
                 # repr() is the shortest text that reads back as the same float64.
-                numbers = item.values[block].astype(np.float64).tolist()
+                numbers = [repr(v) for v in item.values[block].astype(np.float64).tolist()]
                 if item.unit == "sample":
-                    rows = item.keys[block].astype(np.int64).tolist()
-                    if has_ids:
-                        ids = csv_column(layout.ids[block]).tolist()
-                        lines = [
-                            f"{label},{r},{i},,{v!r}"
-                            for r, i, v in zip(rows, ids, numbers, strict=True)
-                        ]
-                    else:
-                        lines = [f"{label},{r},,{v!r}" for r, v in zip(rows, numbers, strict=True)]
-                else:
-                    groups = csv_column(item.keys[block]).tolist()
-                    gap = ",," if has_ids else ","
-                    lines = [
-                        f"{label}{gap},{g},{v!r}" for g, v in zip(groups, numbers, strict=True)
+                    columns = [
+                        item.keys[block].astype(np.int64).astype(str).tolist(),
+                        layout.prediction_lines[block].astype(np.int64).astype(str).tolist(),
                     ]
+                    if has_ids:
+                        columns.append(csv_column(layout.ids[block]).tolist())
+                    if has_slices:
+                        columns.append(csv_column(layout.slices[block]).tolist())
+                    columns.append([""] * len(numbers))
+                else:
+                    blanks = [""] * len(numbers)
+                    columns = [blanks, blanks]
+                    columns += [blanks] * (int(has_ids) + int(has_slices))
+                    columns.append(csv_column(item.keys[block]).tolist())
+                lines = [
+                    ",".join((label, *cells, value))
+                    for *cells, value in zip(*columns, numbers, strict=True)
+                ]
                 yield "\n".join(lines) + "\n"
 
+    if path == "-":  # the per-sample CSV is the whole of standard output
+        for piece in pieces():
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return
     write_atomic(path, pieces())
 
 

@@ -113,7 +113,8 @@ CASES = [
         "loss for another task",
         ["ok.csv", "-l", "mse"],
         "loss 'mse' does not apply to a binary task (it is for regression); losses for binary: "
-        "bce, focal, hinge, squared_hinge, brier",
+        "bce, focal, hinge, squared_hinge, brier (hint: if the data is a regression task, "
+        "say so with --task regression)",
     ),
     (
         "row-count mismatch",

@@ -209,7 +209,8 @@ def test_per_sample_file(mode, data, tmp_path):
     )
     assert out.code == 0
     rows = list(csv.DictReader(target.open()))
-    assert list(rows[0]) == ["loss", "row", "id", "group", "value"]
+    assert list(rows[0]) == ["loss", "row", "line", "id", "group", "value"]
+    assert [int(r["line"]) for r in rows[:3]] == [2, 3, 4]
     assert len(rows) == 2 * N
     mse = [r for r in rows if r["loss"] == "mse"]
     assert [r["id"] for r in mse] == [f"r{i}" for i in range(N)]

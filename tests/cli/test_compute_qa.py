@@ -3,6 +3,8 @@ value is computed here independently (NumPy, scikit-learn)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import numpy as np
@@ -163,3 +165,171 @@ def test_global_flags_do_not_change_the_loss_key(tmp_path):
     assert gated.code == 1 and "bce" in gated.stderr
     explicit = compute("runner", path, "-p", "logit", "-l", "bce:from_logits=true", "-f", "json")
     assert list(explicit.losses()) == ["bce:from_logits=true"]
+
+
+# --------------------------------------------------------------------- 4. Parquet
+
+
+def test_parquet_index_column_is_ignored_and_rows_are_named(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    frame = pandas.DataFrame(
+        {"y": [1.0, 2.0, -3.0, 4.0], "p_hat": [1.5, 2.0, 3.0, 4.5]}, index=[10, 11, 12, 13]
+    )
+    path = tmp_path / "pi.parquet"
+    frame.to_parquet(path)  # stores the index as __index_level_0__
+    out = compute("runner", path, "-l", "mse", "-f", "json")
+    assert out.json()["columns"]["prediction"] == ["p_hat"]
+    assert out.losses() == {"mse": approx(np.mean([0.25, 0.0, 36.0, 0.25]))}
+    out = compute("runner", path, "-l", "msle")
+    assert out.stderr.startswith(f"losscli: error: {path}: row 3: column 'y': msle:")
+    # Two files: every other column plays the role, but never the pandas index.
+    targets, predictions = tmp_path / "t.parquet", tmp_path / "p.parquet"
+    frame[["y"]].to_parquet(targets)
+    frame[["p_hat"]].rename(columns={"p_hat": "score"}).to_parquet(predictions)
+    out = compute("runner", targets, predictions, "-l", "mae", "-f", "json")
+    assert out.json()["columns"] == {"target": ["y"], "prediction": ["score"]}
+    assert out.losses() == {"mae": approx(np.mean([0.5, 0.0, 6.0, 0.5]))}
+
+
+# --------------------------------------------------------------------- 7. per label
+
+
+def test_per_output_gives_each_label_of_a_multilabel_task(tmp_path):
+    rng = np.random.default_rng(3)
+    t = rng.integers(0, 2, (20, 3))
+    t[0] = [1, 1, 0]  # rows with two labels: multilabel, not one-hot
+    p = rng.uniform(0.05, 0.95, (20, 3))
+    header = ["true_a", "true_b", "true_c", "p_a", "p_b", "p_c"]
+    path = write_csv(tmp_path / "ml.csv", header, *t.T, *p.T)
+    out = compute("runner", path, "-l", "bce", "--per-output", "-f", "json")
+    per_label = out.json()["losses"]["bce"]["per_output"]
+    for j, name in enumerate(["true_a", "true_b", "true_c"]):
+        assert per_label[name] == approx(sklearn_metrics.log_loss(t[:, j], p[:, j]))
+
+
+# --------------------------------------------------------------------- 8. box format
+
+
+def test_detection_params_report_the_input_box_format(tmp_path):
+    path = tmp_path / "b.csv"
+    # xywh: gt (0,0,2,2) and pred (1,1,2,2): intersection 1, union 7
+    path.write_text("gt_x,gt_y,gt_w,gt_h,pred_x,pred_y,pred_w,pred_h\n0,0,2,2,1,1,2,2\n")
+    out = compute(
+        "runner", path, "--task", "detection", "--box-format", "xywh", "-l", "iou", "-f", "json"
+    )
+    entry = out.json()["losses"]["iou"]
+    assert entry["value"] == approx(1 - 1 / 7)
+    assert entry["params"]["box_format"] == "xywh"
+
+
+# --------------------------------------------------------------------- 9. slice by target
+
+
+def test_group_by_the_target_column(tmp_path):
+    labels = np.array(["cat", "dog", "cat", "dog", "cat"])
+    p_cat = np.array([0.9, 0.3, 0.6, 0.2, 0.4])
+    path = write_csv(tmp_path / "mc.csv", ["label", "p_cat", "p_dog"], labels, p_cat, 1 - p_cat)
+    out = compute("runner", path, "--group-by", "label", "-l", "sparse_cce", "-f", "json")
+    assert out.code == 0, out.stderr
+    slices = out.json()["group_by"]["slices"]
+    assert slices["cat"]["losses"]["sparse_cce"]["value"] == approx(
+        -np.mean(np.log([0.9, 0.6, 0.4]))
+    )
+    assert slices["dog"]["losses"]["sparse_cce"]["value"] == approx(-np.mean(np.log([0.7, 0.8])))
+
+
+# --------------------------------------------------------------------- 10. --ci in CSV
+
+
+def test_ci_in_csv_output(tmp_path):
+    rng = np.random.default_rng(5)
+    y = rng.normal(0, 1, 50)
+    path = write_csv(tmp_path / "r.csv", ["y", "yhat"], y, y + rng.normal(0, 1, 50))
+    json_out = compute("runner", path, "-l", "mse", "--ci", "0.9", "--seed", "4", "-f", "json")
+    ci = json_out.json()["losses"]["mse"]["ci"]
+    out = compute("runner", path, "-l", "mse", "--ci", "0.9", "--seed", "4", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert float(rows[0]["ci_low"]) == ci["low"] and float(rows[0]["ci_high"]) == ci["high"]
+    assert float(rows[0]["ci_level"]) == 0.9
+
+
+# --------------------------------------------------------------------- 11. --summary
+
+
+def test_unwritable_summary_is_a_warning(tmp_path):
+    path = write_csv(
+        tmp_path / "r.csv", ["y", "yhat"], np.array([1.5, 2.5, 3.5]), np.array([2.5, 2.5, 3.5])
+    )
+    summary = tmp_path / "missing" / "summary.md"
+    out = compute(
+        "runner",
+        path,
+        "-l",
+        "mse",
+        "--summary",
+        "-f",
+        "json",
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert out.code == 0
+    assert out.losses() == {"mse": approx(1 / 3)}
+    assert "warning: --summary: no summary was written" in out.stderr
+
+
+# --------------------------------------------------------------------- 12/13. --per-sample
+
+
+def test_per_sample_dash_is_standard_output_with_lines_and_slices(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("y,yhat,g\n1,2,a\n\n2,2,b\n4,1,a\n")  # a blank line: line numbers skip it
+    out = compute("runner", path, "-l", "mse", "--group-by", "g", "--per-sample", "-")
+    assert out.code == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [(r["row"], r["line"], r["slice"], float(r["value"])) for r in rows] == [
+        ("0", "2", "a", 1.0),
+        ("1", "4", "b", 0.0),
+        ("2", "5", "a", 9.0),
+    ]
+    assert not (tmp_path / "-").exists()
+    clash = compute("runner", path, "-l", "mse", "--per-sample", "-", "-f", "json")
+    assert clash.code == 2 and "--per-sample -" in clash.stderr
+
+
+# --------------------------------------------------------------------- 13. nits
+
+
+def test_no_color_after_the_subcommand(tmp_path):
+    path = write_csv(
+        tmp_path / "r.csv", ["y", "yhat"], np.array([1.5, 2.5, 3.5]), np.array([2.5, 2.5, 3.5])
+    )
+    out = compute("runner", path, "-l", "mse", "-f", "json", "--no-color")
+    assert out.code == 0 and out.losses() == {"mse": approx(1 / 3)}
+
+
+def test_semicolon_file_read_with_commas_hints_the_delimiter(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("y;yhat\n1;2\n")
+    out = compute("runner", path)
+    assert out.code == 2 and "(hint: the header looks ';'-separated: use --delimiter ';')" in (
+        out.stderr
+    )
+
+
+def test_loss_of_another_task_hints_the_task(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("y,yhat\n0,0.5\n1,0.7\n1,1.2\n0,0.1\n")
+    out = compute("runner", path, "-l", "mse")
+    assert out.code == 2 and "hint: if the data is a regression task" in out.stderr
+    out = compute("runner", path, "-l", "mse", "--task", "regression", "-f", "json")
+    assert out.losses() == {"mse": approx(np.mean([0.25, 0.09, 0.04, 0.01]))}
+
+
+def test_chunk_rows_zero_and_positive_on_multiclass(tmp_path):
+    path = write_csv(tmp_path / "r.csv", ["y", "yhat"], np.array([1.5, 2.0]), np.array([2.0, 2.0]))
+    out = compute("runner", path, "--chunk-rows", "0")
+    assert out.code == 2 and "--chunk-rows must be a positive number of rows, got 0" in out.stderr
+    labels = np.array(["a", "b", "c"])
+    mc = write_csv(tmp_path / "mc.csv", ["label", "p_a", "p_b", "p_c"], labels, *np.eye(3))
+    out = compute("runner", mc, "--positive", "a")
+    assert out.code == 2 and "--positive applies to a binary target" in out.stderr
