@@ -90,10 +90,13 @@ class ChunkProgress:
             self._create()
         from losscli.render.console import clean
 
+        elapsed = int(time.monotonic() - self._start)
         self._bar.update(
             self._task,
             completed=self.files_done,
             description=f"{clean(self._name)} · {self.rows:,} rows",
+            # The time since the work began, not since the (delayed) bar appeared.
+            elapsed=f"{elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}",
         )
 
     def _create(self) -> None:
@@ -103,7 +106,6 @@ class ChunkProgress:
             Progress,
             SpinnerColumn,
             TextColumn,
-            TimeElapsedColumn,
         )
 
         from losscli.render.console import stderr_console
@@ -115,9 +117,9 @@ class ChunkProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("files"),
-            TimeElapsedColumn(),
+            TextColumn("{task.fields[elapsed]}", style="progress.elapsed"),
             console=stderr_console(),
             transient=True,
         )
-        self._task = self._bar.add_task("", total=self.total_files)
+        self._task = self._bar.add_task("", total=self.total_files, elapsed="")
         self._bar.start()

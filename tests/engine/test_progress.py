@@ -48,3 +48,22 @@ def test_a_slow_run_draws_a_transient_bar_on_stderr(monkeypatch):
         assert not bar.shown  # stopped (and, being transient, erased)
     finally:
         console.stderr_console.cache_clear()
+
+
+def test_the_bar_counts_time_from_the_start_of_the_work_not_from_its_appearance(monkeypatch):
+    from losscli.render import console
+
+    stream = io.StringIO()
+    stream.isatty = lambda: True
+    monkeypatch.setattr(console.sys, "stderr", stream)
+    console.stderr_console.cache_clear()
+    try:
+        with ChunkProgress(total_files=1, enabled=True, delay=1.0) as bar:
+            bar.advance(10)
+            assert not bar.shown  # under a second: nothing drawn
+            bar._start -= 75.0  # the work began 75 s ago
+            bar.advance(10)
+            assert bar.shown
+            assert bar._bar.tasks[0].fields["elapsed"] == "0:01:15"
+    finally:
+        console.stderr_console.cache_clear()
