@@ -723,7 +723,29 @@ def paired_difference(
     return paired_interval(base, cand, level=level, n_resamples=n_resamples, seed=seed)
 
 
-# --- compute --ci -------------------------------------------------------------------
+# --- compute --ci, compare -------------------------------------------------------------
+
+
+def request_terms(layout: Any, request: Any, *, convention: str) -> Terms:
+    """:func:`loss_terms` of one requested loss on a laid-out input, as ``compute`` and
+    ``compare`` evaluate it (groups only for the grouped losses).
+
+    Args:
+        layout: a :class:`losscli.layout.Layout`.
+        request: a :class:`losscli.evaluation.LossRequest` (spec, parameters, label).
+        convention: the convention name.
+    """
+    spec = request.spec
+    return loss_terms(
+        spec,
+        layout.target_as(spec.target),
+        layout.y_pred,
+        sample_weight=layout.sample_weight,
+        groups=layout.groups if spec.grouped else None,
+        convention=convention,
+        task=layout.task,
+        **request.params,
+    )
 
 
 def add_intervals(
@@ -754,21 +776,11 @@ def add_intervals(
     seed = _int_seed(seed) % (2**32)
     warnings: list[str] = []
     for request in requests:
-        spec = request.spec
         entry = report["losses"].get(request.label)
         if entry is None:
             continue
         try:
-            terms = loss_terms(
-                spec,
-                layout.target_as(spec.target),
-                layout.y_pred,
-                sample_weight=layout.sample_weight,
-                groups=layout.groups if spec.grouped else None,
-                convention=convention,
-                task=layout.task,
-                **request.params,
-            )
+            terms = request_terms(layout, request, convention=convention)
         except ShapeError as error:
             entry["ci"] = None
             warnings.append(f"no interval for {request.label}: {error.message}")

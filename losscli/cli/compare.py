@@ -339,7 +339,7 @@ def compare_models(
 
     import numpy as np
 
-    from losscli.bootstrap import loss_terms, paired_interval
+    from losscli.bootstrap import paired_interval, request_terms
     from losscli.errors import InputError, ShapeError
     from losscli.evaluation import default_loss, evaluate, resolve_requests
     from losscli.layout import plan_layout, prediction_warnings, read_inputs
@@ -396,18 +396,8 @@ def compare_models(
         values[name] = evaluation.values()
         terms[name] = {}
         for request in requests:
-            spec = request.spec
             try:
-                terms[name][request.label] = loss_terms(
-                    spec,
-                    layout.target_as(spec.target),
-                    layout.y_pred,
-                    sample_weight=layout.sample_weight,
-                    groups=layout.groups if spec.grouped else None,
-                    convention=convention,
-                    task=layout.task,
-                    **request.params,
-                )
+                terms[name][request.label] = request_terms(layout, request, convention=convention)
             except ShapeError as error:
                 terms[name][request.label] = None
                 message = f"no interval for {request.label}: {error.message}"
