@@ -334,6 +334,9 @@ def _picked(matrix: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
     """``matrix[i, labels[i]]`` (n,), or the whole matrix when ``labels`` is None."""
     if labels is None:
         return matrix
+    if matrix.flags.c_contiguous:  # flat positions: ~3x faster than fancy indexing
+        n, k = matrix.shape
+        return matrix.ravel().take(np.arange(0, n * k, k) + labels)
     return np.take_along_axis(matrix, labels[:, None], axis=1)[:, 0]
 
 
@@ -368,8 +371,8 @@ def _categorical_log_probabilities(
         return picked - np.log(np.exp(shifted, out=shifted).sum(axis=-1))
     check_probabilities(p)
     eps = _epsilon(epsilon, convention)
-    sums = p.sum(axis=1)
     if renormalize or convention.option(loss, "renormalize", False):
+        sums = p.sum(axis=1)
         if convention.option(loss, "renormalize_order", "renormalize_first") == "clip_first":
             clipped = clip_probabilities(p, eps)
             row_sums = clipped.sum(axis=1)
@@ -383,6 +386,9 @@ def _categorical_log_probabilities(
         if labels is not None:
             return _log(clip_probabilities(_picked(p, labels) / sums, eps))
         return _log(clip_probabilities(p / sums[:, None], eps))
+    # Row sums for the tolerance check only: einsum is ~10x faster than sum(axis=1) on a
+    # short last axis, and equal to it within a few ulps (the tolerance is 1e-6).
+    sums = np.einsum("ij->i", p)
     off = np.abs(sums - 1.0) > ROW_SUM_TOLERANCE
     if off.any() and convention.option(loss, "unnormalized_rows", "error") == "error":
         row = int(np.argmax(off))
