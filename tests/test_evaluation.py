@@ -258,3 +258,33 @@ def test_per_sample_of_grouped_loss_is_per_image():
     np.testing.assert_allclose(
         dice.values, [soft_dice(mask[:2], prob[:2]), soft_dice(mask[2:], prob[2:])], rtol=1e-13
     )
+
+
+# --------------------------------------------------------------------------- QA fixes
+
+
+def test_labels_hold_only_the_given_parameters():
+    assert parse_request("bce", "binary", from_logits=True).label == "bce"
+    assert parse_request("bce:from_logits=true", "binary").label == "bce:from_logits=true"
+    assert parse_request("dice", "segmentation", pooled=True).label == "dice"
+    assert parse_request("huber:delta=2.5", "regression").label == "huber:delta=2.5"
+
+
+def test_drop_unfit_leaves_out_all_requests_outside_their_domain():
+    from losscli.evaluation import drop_unfit
+
+    plan, data = layout_of(y=[1.5, -2.0, 3.0], yhat=[1.0, 2.0, 3.5])
+    layout = plan.arrays(data)
+    requests, _ = resolve_requests([], "regression", all_losses=True)
+    kept, warnings = drop_unfit(requests, layout)
+    names = [r.name for r in kept]
+    assert "msle" not in names and "poisson" not in names and "mse" in names
+    assert any(
+        w.startswith("--all leaves out msle: d.csv: line 3: column 'y': msle:") for w in warnings
+    )
+    # an explicit request stays, and fails with the file, line and column
+    explicit, _ = resolve_requests(["msle"], "regression")
+    assert drop_unfit(explicit, layout)[0] == explicit
+    with pytest.raises(InputError) as error:
+        evaluate(layout, explicit)
+    assert error.value.one_line().startswith("d.csv: line 3: column 'y': msle: y_true has a")

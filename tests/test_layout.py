@@ -410,3 +410,41 @@ def test_an_id_in_both_files_is_not_a_target():
         (ColumnRef(0, "price"),),
         (ColumnRef(1, "price"),),
     )
+
+
+# --------------------------------------------------------------------------- QA fixes
+
+
+def test_pandas_index_and_group_by_target_roles():
+    roles = resolve_roles([["y", "__index_level_0__"], ["__index_level_0__", "score"]], ["t", "p"])
+    assert roles.targets == (ColumnRef(0, "y"),)
+    assert roles.predictions == (ColumnRef(1, "score"),)
+    roles = resolve_roles([["label", "p_a", "p_b"]], ["d.csv"], group_by="label")
+    assert roles.targets == (ColumnRef(0, "label"),)
+    assert roles.group_by == ColumnRef(0, "label")
+    # two files: the slice column is not a target while another column is left
+    roles = resolve_roles([["y", "g"], ["yhat"]], ["t", "p"], group_by="g")
+    assert roles.targets == (ColumnRef(0, "y"),)
+
+
+def test_locate_maps_rows_to_the_lines_of_each_file():
+    targets = Table(
+        name="t.csv", columns={"y": np.array([1.0, 2.0, 3.0])}, lines=np.array([2, 4, 5])
+    )
+    predictions = table(name="p.csv", yhat=[1.0, 2.0, 3.0], w=[1.0, 1.0, 1.0])
+    resolved = resolve_roles([targets.names, predictions.names], ["t.csv", "p.csv"], weight="w")
+    plan = plan_layout(resolved, [targets, predictions], LayoutOptions(task="regression"))
+    layout = plan.arrays(targets, predictions)
+    assert layout.locate("y_true", 2) == ("t.csv", 5, "y")
+    assert layout.locate("y_pred", 2) == ("p.csv", 4, "yhat")
+    assert layout.locate("sample_weight", 1) == ("p.csv", 3, "w")
+    assert layout.locate("sample_weight", None) == ("p.csv", None, "w")
+
+
+@pytest.mark.parametrize(("label", "negative"), [("1", "0"), ("0", "0"), ("True", "False")])
+def test_binary_with_one_class_present(label, negative):
+    data = table(y=np.array([label, label], dtype=object), prob=[0.2, 0.9])
+    plan = plan_for(data, LayoutOptions(task="binary"))
+    assert plan.negative == negative
+    expected = 1 if label in ("1", "True") else 0
+    np.testing.assert_array_equal(plan.arrays(data).y_true, [expected, expected])
