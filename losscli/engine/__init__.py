@@ -8,7 +8,8 @@ partial states are computed:
   also serves ``--per-sample``, ``--ci`` and the two-file form).
 - ``streaming``: chunks of rows, file after file, merged as they arrive
   (:mod:`losscli.engine.streaming`); peak memory does not grow with the input.
-- ``dask``: one task per file on a Dask cluster (:mod:`losscli.engine.dask_engine`).
+- ``dask``: one task per file (per row range of a large Parquet file) on a Dask
+  cluster (:mod:`losscli.engine.dask_engine`).
 
 ``auto`` picks ``streaming`` for inputs whose (estimated, decompressed) size is over
 :data:`STREAMING_THRESHOLD_BYTES`, for globs matching several files and for standard

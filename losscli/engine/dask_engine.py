@@ -1,7 +1,9 @@
 """The Dask engine: the same mergeable loss states, computed as a Dask graph.
 
-Each input file is one Dask task: the task streams its file in chunks exactly as
-the streaming engine does (:func:`losscli.engine.streaming.iter_chunk_pieces`) and
+Each input file is one Dask task -- a Parquet file of more than :data:`PARTITION_ROWS`
+rows is split into row ranges, one task each, so that one big file uses every worker
+(:func:`row_ranges`; CSV files stay whole) -- and the task streams its rows in chunks
+exactly as the streaming engine does (:func:`losscli.engine.streaming.iter_chunk_pieces`) and
 returns one :class:`~losscli.engine.states.Piece` (a few sums per loss, or per
 group for grouped losses). The pieces are merged with ``losscli.api.merge`` in a
 tree of fan-in :data:`MERGE_FAN_IN`, so no single task receives every piece at
@@ -35,6 +37,8 @@ from losscli.errors import LossCliError
 INSTALL_COMMAND = "pip install 'losscli[dask]'"
 #: How long to keep trying to reach a ``--scheduler`` before giving up (exit 2).
 SCHEDULER_CONNECT_SECONDS = 10
+#: A Parquet file of more rows than this is split into row ranges, one task each.
+PARTITION_ROWS = 1_000_000
 #: Pieces merged per reduction task (a tree reduction, like dask.bag's ``split_every``).
 MERGE_FAN_IN = 8
 
@@ -120,18 +124,28 @@ def build_graph(
     delayed = dask.delayed
     # Keys unique per run: a scheduler shared by several runs must not mix their tasks.
     token = uuid.uuid4().hex[:12]
+    parts: list[tuple[str, Any]] = []
+    for path in paths:
+        absolute = _absolute(path)
+        ranges = None if reader is not None else row_ranges(absolute, plan)
+        if ranges is None:
+            parts.append((absolute, reader))
+        else:
+            parts.extend((absolute, _ParquetRange(start, stop)) for start, stop in ranges)
     layer = [
         delayed(file_piece, pure=False)(
-            _absolute(path),
+            path,
             plan,
             chunk_state,
             chunk_rows,
             read_options,
-            reader,
-            str(path),
+            part_reader,
+            str(name),
             dask_key_name=f"losscli-file-{index}-{token}",
         )
-        for index, path in enumerate(paths)
+        for index, ((path, part_reader), name) in enumerate(
+            zip(parts, _names(paths, parts), strict=True)
+        )
     ]
     level = 0
     while len(layer) > 1:
@@ -144,6 +158,65 @@ def build_graph(
             for start in range(0, len(layer), MERGE_FAN_IN)
         ]
     return layer[0]
+
+
+def _names(paths: Sequence[str], parts: Sequence[tuple[str, Any]]) -> list[str]:
+    """The user's name of the file of every part (parts of one file are consecutive)."""
+    by_absolute = {_absolute(p): str(p) for p in paths}
+    return [by_absolute.get(path, path) for path, _ in parts]
+
+
+def row_ranges(path: str, plan: Any, rows: int | None = None) -> list[tuple[int, int]] | None:
+    """Row ranges of a large Parquet file, one Dask task each (None: the file is one task).
+
+    A single big file would otherwise run on one worker. Parquet knows its row count
+    and reads only the row groups a range needs, so ranges of :data:`PARTITION_ROWS` rows
+    cost nothing extra. CSV files are not split (a byte range must start at a record
+    boundary, which needs a scan for quotes: docs/distributed.md), nor are inputs with
+    ``--group`` (a range could cut an image or a sequence, which ``--order`` and CTC
+    need whole).
+    """
+    from losscli.engine.streaming import group_column
+
+    rows = rows or PARTITION_ROWS
+    if group_column(plan) is not None or not os.path.isfile(path):
+        return None
+    try:
+        from losscli.io.sources import resolve
+
+        source = resolve(path)
+        if source.format != "parquet" or source.compression is not None:
+            return None
+        import polars as pl
+
+        total = pl.scan_parquet(path).select(pl.len()).collect().item()
+    except Exception:  # unreadable here: the task reports it, with the file's name
+        return None
+    if total <= rows:
+        return None
+    return [(start, min(start + rows, total)) for start in range(0, total, rows)]
+
+
+class _ParquetRange:
+    """Reads rows ``start:stop`` of a Parquet file in chunks (a picklable reader)."""
+
+    def __init__(self, start: int, stop: int) -> None:
+        self.start = start
+        self.stop = stop
+
+    def __call__(
+        self, path: str, *, columns: Sequence[str] | None, chunk_rows: int, **options: Any
+    ) -> Any:
+        import polars as pl
+
+        from losscli.io.parquet_reader import frame_to_table
+
+        lazy = pl.scan_parquet(path)
+        if columns is not None:
+            lazy = lazy.select(list(columns))
+        for offset in range(self.start, self.stop, chunk_rows):
+            frame = lazy.slice(offset, min(chunk_rows, self.stop - offset)).collect()
+            yield frame_to_table(path, frame, first_line=offset + 1)
 
 
 def _absolute(path: Any) -> str:

@@ -69,3 +69,33 @@ def test_dask_tasks_read_absolute_paths_but_name_the_file_as_given(tmp_path, mon
         graph.compute(scheduler="synchronous")
     assert "part-1.csv: line 2: column 'y_pred'" in str(caught.value)
     assert str(tmp_path) not in str(caught.value)
+
+
+def test_a_large_parquet_file_is_split_into_row_ranges_for_dask(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    import polars as pl
+
+    from losscli.engine import dask_engine
+    from losscli.engine.inputs import plan_from_head
+    from losscli.engine.states import LossStates
+    from losscli.evaluation import resolve_requests
+    from losscli.layout import LayoutOptions
+
+    rng = np.random.default_rng(9)
+    y, p = rng.normal(size=2500), rng.normal(size=2500)
+    pl.DataFrame({"y_true": y, "y_pred": p}).write_parquet(
+        tmp_path / "big.parquet", row_group_size=700
+    )
+    path = str(tmp_path / "big.parquet")
+    monkeypatch.setattr(dask_engine, "PARTITION_ROWS", 1000)
+    plan, _ = plan_from_head([path], roles={}, layout_options=LayoutOptions(), read_options={})
+    assert dask_engine.row_ranges(path, plan) == [(0, 1000), (1000, 2000), (2000, 2500)]
+    requests, _ = resolve_requests(["mse", "mae"], plan.task)
+    graph = dask_engine.build_graph([path], plan, LossStates(requests), chunk_rows=300)
+    tasks = [key for key in graph.__dask_graph__() if "losscli-file" in str(key)]
+    assert len(tasks) == 3
+    piece = graph.compute(scheduler="synchronous")
+    assert piece.rows == 2500
+    values = {r.label: r.value for r in LossStates(requests).finish(piece, plan).results}
+    assert values["mse"] == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-12)
+    assert values["mae"] == pytest.approx(float(np.mean(np.abs(y - p))), rel=1e-12)
