@@ -8,6 +8,7 @@ same resampled rows (or images, sequences) for both models.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -320,6 +321,22 @@ def _verdict(low: float, high: float) -> str:
     return "no clear difference"
 
 
+@dataclass(frozen=True)
+class _Gate:
+    """``--fail-if-worse`` with its ``--margin`` (loss units, or relative to the baseline)."""
+
+    enabled: bool
+    margin: float
+    relative: bool
+
+    @property
+    def shown(self) -> str:
+        return f"{100 * self.margin:g}%" if self.relative else f"{self.margin:g}"
+
+    def allowed(self, base_value: float) -> float:
+        return self.margin * abs(base_value) if self.relative else self.margin
+
+
 def compare_models(
     targets: str,
     models: list[tuple[str, str]],
@@ -335,49 +352,14 @@ def compare_models(
     margin: tuple[float, bool],
 ) -> dict[str, Any]:
     """Every model's losses and its paired difference to the first: the compare report."""
-    from dataclasses import replace
-
-    import numpy as np
-
-    from losscli.bootstrap import paired_interval, request_terms
-    from losscli.errors import InputError, ShapeError
-    from losscli.evaluation import default_loss, evaluate, resolve_requests
-    from losscli.layout import plan_layout, prediction_warnings, read_inputs
+    from losscli.bootstrap import paired_interval
+    from losscli.evaluation import default_loss, resolve_requests
     from losscli.render.compare import SCHEMA
-    from losscli.render.compute import diagnostics, warning_line
+    from losscli.render.compute import warning_line
 
-    warnings: list[str] = []
-    laid_out = []
-    plan0 = None
-    for name, path in models:
-        roles, tables = read_inputs([targets, path], **read_options)
-        options = layout_options
-        if plan0 is not None:  # every model is read as the baseline's task
-            options = replace(layout_options, task=plan0.task)
-        plan = plan_layout(roles, tables, options)
-        layout = plan.arrays(*tables)
-        if plan0 is None:
-            plan0 = plan
-            diagnostics(plan, layout_options.task == "auto")
-        for message in prediction_warnings(plan, layout):
-            warnings.append(f"{name}: {message}")
-        laid_out.append((name, path, layout))
-    assert plan0 is not None
+    plan0, laid_out, warnings = _read_models(targets, models, read_options, layout_options)
+    _check_same_rows(laid_out)
     base_layout = laid_out[0][2]
-    for name, path, layout in laid_out[1:]:
-        if layout.n_samples != base_layout.n_samples:
-            raise InputError(
-                f"model {name!r} pairs {layout.n_samples} rows with the targets but the "
-                f"baseline pairs {base_layout.n_samples}; a paired comparison needs the same rows",
-                file=path,
-            )
-        same_ids = base_layout.ids is None or layout.ids is None
-        if not same_ids and not np.array_equal(base_layout.ids, layout.ids):
-            raise InputError(
-                f"model {name!r} does not cover the same ids in the same order as the baseline",
-                file=path,
-            )
-
     requests, request_warnings = resolve_requests(
         losses,
         plan0.task,
@@ -388,24 +370,9 @@ def compare_models(
     warnings.extend(request_warnings)
     for message in warnings:
         warning_line(message)
+    values, terms = _score_models(laid_out, requests, convention, warnings)
 
-    values: dict[str, dict[str, float]] = {}
-    terms: dict[str, dict[str, Any]] = {}
-    for name, _, layout in laid_out:
-        evaluation = evaluate(layout, requests, convention=convention)
-        values[name] = evaluation.values()
-        terms[name] = {}
-        for request in requests:
-            try:
-                terms[name][request.label] = request_terms(layout, request, convention=convention)
-            except ShapeError as error:
-                terms[name][request.label] = None
-                message = f"no interval for {request.label}: {error.message}"
-                if message not in warnings:
-                    warnings.append(message)
-                    warning_line(message)
-
-    margin_value, relative = margin
+    gate = _Gate(fail_if_worse, *margin)
     baseline = laid_out[0][0]
     labels = [request.label for request in requests]
     entries: dict[str, dict[str, Any]] = {}
@@ -424,43 +391,36 @@ def compare_models(
                 "difference": value - base_value,
                 "relative_difference": (value - base_value) / base_value if base_value else None,
             }
+            entries[name][label] = entry
             base_terms, model_terms = terms[baseline][label], terms[name][label]
             if base_terms is None or model_terms is None:
                 entry.update(ci=None, verdict="no interval", failed=False)
-            else:
-                paired = paired_interval(
-                    base_terms, model_terms, level=level, n_resamples=n_resamples, seed=seed
+                continue
+            paired = paired_interval(
+                base_terms, model_terms, level=level, n_resamples=n_resamples, seed=seed
+            )
+            unit = paired.interval.unit
+            low, high = paired.interval.low, paired.interval.high
+            entry["ci"] = {"level": level, "low": low, "high": high}
+            entry["verdict"] = _verdict(low, high)
+            allowed = gate.allowed(base_value)
+            worse = entry["difference"] > allowed and low > 0
+            entry["failed"] = bool(gate.enabled and worse)
+            if gate.enabled:
+                checks.append(
+                    {
+                        "model": name,
+                        "loss": label,
+                        "difference": entry["difference"],
+                        "allowed": allowed,
+                        "low": low,
+                        "high": high,
+                        "failed": worse,
+                        "message": _check_message(
+                            name, baseline, label, value, base_value, entry, gate, worse
+                        ),
+                    }
                 )
-                unit = paired.interval.unit
-                low, high = paired.interval.low, paired.interval.high
-                entry["ci"] = {"level": level, "low": low, "high": high}
-                entry["verdict"] = _verdict(low, high)
-                allowed = margin_value * abs(base_value) if relative else margin_value
-                worse = entry["difference"] > allowed and low > 0
-                entry["failed"] = bool(fail_if_worse and worse)
-                if fail_if_worse:
-                    shown_margin = f"{100 * margin_value:g}%" if relative else f"{margin_value:g}"
-                    checks.append(
-                        {
-                            "model": name,
-                            "loss": label,
-                            "difference": entry["difference"],
-                            "allowed": allowed,
-                            "low": low,
-                            "high": high,
-                            "failed": worse,
-                            "message": (
-                                f"{name} is worse than {baseline} on {label}: "
-                                f"{value:.6g} vs {base_value:.6g} "
-                                f"(Δ {entry['difference']:+.4g}, {100 * level:g}% interval "
-                                f"[{low:+.4g}, {high:+.4g}], margin {shown_margin})"
-                                if worse
-                                else f"{name} is not worse than {baseline} on {label} "
-                                f"beyond the margin {shown_margin}"
-                            ),
-                        }
-                    )
-            entries[name][label] = entry
 
     first = labels[0]
     order = sorted(range(len(laid_out)), key=lambda i: (values[laid_out[i][0]][first], i))
@@ -484,10 +444,10 @@ def compare_models(
             "resampled": unit,
         },
         "gate": {
-            "fail_if_worse": fail_if_worse,
-            "margin": f"{100 * margin_value:g}%" if relative else f"{margin_value:g}",
-            "margin_value": margin_value,
-            "relative": relative,
+            "fail_if_worse": gate.enabled,
+            "margin": gate.shown,
+            "margin_value": gate.margin,
+            "relative": gate.relative,
         },
         "models": [
             {
@@ -503,3 +463,106 @@ def compare_models(
         "failed": any(check["failed"] for check in checks),
         "warnings": warnings,
     }
+
+
+def _read_models(
+    targets: str,
+    models: list[tuple[str, str]],
+    read_options: dict[str, Any],
+    layout_options: Any,
+) -> tuple[Any, list[tuple[str, str, Any]], list[str]]:
+    """Each model laid out with the targets: (the baseline's plan, [(name, path, layout)],
+    the prediction warnings). Every model is read as the baseline's task."""
+    from dataclasses import replace
+
+    from losscli.layout import plan_layout, prediction_warnings, read_inputs
+    from losscli.render.compute import diagnostics
+
+    warnings: list[str] = []
+    laid_out = []
+    plan0 = None
+    for name, path in models:
+        roles, tables = read_inputs([targets, path], **read_options)
+        options = layout_options if plan0 is None else replace(layout_options, task=plan0.task)
+        plan = plan_layout(roles, tables, options)
+        layout = plan.arrays(*tables)
+        if plan0 is None:
+            plan0 = plan
+            diagnostics(plan, layout_options.task == "auto")
+        for message in prediction_warnings(plan, layout):
+            warnings.append(f"{name}: {message}")
+        laid_out.append((name, path, layout))
+    assert plan0 is not None
+    return plan0, laid_out, warnings
+
+
+def _check_same_rows(laid_out: list[tuple[str, str, Any]]) -> None:
+    """A paired comparison needs every model on the baseline's rows, in its order."""
+    import numpy as np
+
+    from losscli.errors import InputError
+
+    base_layout = laid_out[0][2]
+    for name, path, layout in laid_out[1:]:
+        if layout.n_samples != base_layout.n_samples:
+            raise InputError(
+                f"model {name!r} pairs {layout.n_samples} rows with the targets but the "
+                f"baseline pairs {base_layout.n_samples}; a paired comparison needs the same rows",
+                file=path,
+            )
+        same_ids = base_layout.ids is None or layout.ids is None
+        if not same_ids and not np.array_equal(base_layout.ids, layout.ids):
+            raise InputError(
+                f"model {name!r} does not cover the same ids in the same order as the baseline",
+                file=path,
+            )
+
+
+def _score_models(
+    laid_out: list[tuple[str, str, Any]],
+    requests: list[Any],
+    convention: str,
+    warnings: list[str],
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, Any]]]:
+    """Each model's loss values and resampling units (None, with a warning, for a loss
+    that has no interval), keyed by model name then loss label."""
+    from losscli.bootstrap import request_terms
+    from losscli.errors import ShapeError
+    from losscli.evaluation import evaluate
+    from losscli.render.compute import warning_line
+
+    values: dict[str, dict[str, float]] = {}
+    terms: dict[str, dict[str, Any]] = {}
+    for name, _, layout in laid_out:
+        values[name] = evaluate(layout, requests, convention=convention).values()
+        terms[name] = {}
+        for request in requests:
+            try:
+                terms[name][request.label] = request_terms(layout, request, convention=convention)
+            except ShapeError as error:
+                terms[name][request.label] = None
+                message = f"no interval for {request.label}: {error.message}"
+                if message not in warnings:
+                    warnings.append(message)
+                    warning_line(message)
+    return values, terms
+
+
+def _check_message(
+    name: str,
+    baseline: str,
+    label: str,
+    value: float,
+    base_value: float,
+    entry: dict[str, Any],
+    gate: _Gate,
+    worse: bool,
+) -> str:
+    if not worse:
+        return f"{name} is not worse than {baseline} on {label} beyond the margin {gate.shown}"
+    ci = entry["ci"]
+    return (
+        f"{name} is worse than {baseline} on {label}: {value:.6g} vs {base_value:.6g} "
+        f"(Δ {entry['difference']:+.4g}, {100 * ci['level']:g}% interval "
+        f"[{ci['low']:+.4g}, {ci['high']:+.4g}], margin {gate.shown})"
+    )
