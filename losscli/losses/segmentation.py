@@ -83,6 +83,20 @@ def group_index(groups: Any, n: int) -> tuple[list[Any], np.ndarray]:
     return unique.tolist(), inverse.reshape(-1)
 
 
+def check_ids(t: np.ndarray, k: int, noun: str) -> None:
+    """``t`` (n,) must hold integer ids in 0..k−1 (one per prediction column); the error
+    names the first row that does not."""
+    bad = (t != np.round(t)) | (t < 0) | (t >= k)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise InputError(
+            f"y_true has {t[row]:g} at row {row}; with {k} prediction columns the "
+            f"{noun} ids must be integers in 0..{k - 1}",
+            row=row,
+            argument="y_true",
+        )
+
+
 def sorted_keys(keys: Any) -> list[Any]:
     """Group ids in sorted order (by their text when they do not compare)."""
     keys = list(keys)
@@ -115,15 +129,7 @@ def _mask_arrays(
         if t.ndim == 1:
             if t.shape[0] != p.shape[0]:
                 raise ShapeError(f"y_true has {t.shape[0]} rows but y_pred has {p.shape[0]}")
-            bad = (t != np.round(t)) | (t < 0) | (t >= k)
-            if bad.any():
-                row = int(np.argmax(bad))
-                raise InputError(
-                    f"y_true has {t[row]:g} at row {row}; with {k} prediction columns the "
-                    f"class ids must be integers in 0..{k - 1}",
-                    row=row,
-                    argument="y_true",
-                )
+            check_ids(t, k, "class")
             t = (t[:, None] == np.arange(k)[None, :]).astype(np.float64)
         elif t.shape != p.shape:
             raise ShapeError(f"y_true has shape {t.shape} but y_pred has shape {p.shape}")

@@ -29,7 +29,7 @@ from losscli.losses.base import (
     clip_probabilities,
     log_softmax,
 )
-from losscli.losses.segmentation import group_index, sorted_keys
+from losscli.losses.segmentation import check_ids, group_index, sorted_keys
 from losscli.registry import LossSpec, Param
 
 AVERAGES = ("tokens", "sequences")
@@ -55,16 +55,7 @@ def _token_arrays(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ShapeError(f"y_true has shape {t.shape} but y_pred has shape {p.shape}")
     if t.shape[0] == 0:
         raise ShapeError("no tokens")
-    k = p.shape[1]
-    bad = (t != np.round(t)) | (t < 0) | (t >= k)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise InputError(
-            f"y_true has {t[row]:g} at row {row}; with {k} prediction columns the token "
-            f"ids must be integers in 0..{k - 1}",
-            row=row,
-            argument="y_true",
-        )
+    check_ids(t, p.shape[1], "token")
     return t.astype(np.intp), p
 
 
