@@ -462,13 +462,16 @@ def ctc_finish(
 
 # --- the catalogue entries ------------------------------------------------------------
 
+#: What the two share: per-token softmax scores, one group per sequence.
+_TOKEN_LOSS: dict[str, Any] = dict(
+    tasks=("sequence",), activation="softmax", target="tokens", grouped=True
+)
+
 SPECS: tuple[LossSpec, ...] = (
     LossSpec(
         name="sequence_ce",
         aliases=("seq_ce", "token_ce", "sequence_cross_entropy", "sequence_loss"),
-        tasks=("sequence",),
-        activation="softmax",
-        target="tokens",
+        **_TOKEN_LOSS,
         formula="Σ_tokens w·(−log p[y]) / Σ_tokens w over all sequences (average=tokens), or "
         "that mean per sequence then the mean over sequences (average=sequences)",
         latex=r"\frac{\sum_{s}\sum_{t} w_{st}\,(-\log p_{st}[y_{st}])}{\sum_s\sum_t w_{st}}",
@@ -526,14 +529,11 @@ SPECS: tuple[LossSpec, ...] = (
         ),
         partial=sequence_ce_partial,
         finish=sequence_ce_finish,
-        grouped=True,
     ),
     LossSpec(
         name="ctc",
         aliases=("ctc_loss", "connectionist_temporal_classification"),
-        tasks=("sequence",),
-        activation="softmax",
-        target="tokens",
+        **_TOKEN_LOSS,
         formula="−log Σ_{paths π collapsing to the label} Π_t p_t(π_t), per sequence, "
         "then the mean over sequences",
         latex=r"-\log \sum_{\pi \in \mathcal{B}^{-1}(l)} \prod_{t=1}^{T} p_t(\pi_t)",
@@ -566,6 +566,5 @@ SPECS: tuple[LossSpec, ...] = (
         ),
         partial=ctc_partial,
         finish=ctc_finish,
-        grouped=True,
     ),
 )
