@@ -147,23 +147,28 @@ def giou_loss(
     return 1.0 - (iou - penalty)
 
 
-def _box_format_param() -> Param:
-    return Param(
-        "box_format",
-        "xyxy",
-        "xyxy corners, xywh top-left + size, or cxcywh centre + size",
-        type=str,
-        choices=BOX_FORMATS,
-    )
+#: What the two share: matched (n, 4) box pairs, compared by their overlap.
+_BOX_LOSS: dict[str, Any] = dict(
+    tasks=("detection",),
+    activation="linear",
+    target="boxes",
+    params=(
+        Param(
+            "box_format",
+            "xyxy",
+            "xyxy corners, xywh top-left + size, or cxcywh centre + size",
+            type=str,
+            choices=BOX_FORMATS,
+        ),
+    ),
+)
 
 
 SPECS: tuple[LossSpec, ...] = (
     LossSpec(
         name="iou",
         aliases=("iou_loss", "box_iou"),
-        tasks=("detection",),
-        activation="linear",
-        target="boxes",
+        **_BOX_LOSS,
         formula="1 - area(A ∩ B) / area(A ∪ B), per matched box pair",
         latex=r"1 - \frac{|A \cap B|}{|A \cup B|}",
         when="Bounding-box regression judged by IoU: it is scale-invariant, unlike an L1 or "
@@ -177,15 +182,12 @@ SPECS: tuple[LossSpec, ...] = (
             "needs a matching of predictions to targets first",
         ),
         reference="Yu et al., UnitBox, ACM MM 2016",
-        params=(_box_format_param(),),
         per_sample=iou_loss,
     ),
     LossSpec(
         name="giou",
         aliases=("giou_loss", "generalized_iou", "generalised_iou"),
-        tasks=("detection",),
-        activation="linear",
-        target="boxes",
+        **_BOX_LOSS,
         formula="1 - IoU + area(C \\ (A ∪ B)) / area(C), C = smallest box enclosing A and B",
         latex=r"1 - \mathrm{IoU} + \frac{|C \setminus (A \cup B)|}{|C|}",
         when="Bounding-box regression when predictions may not overlap their targets yet "
@@ -199,7 +201,6 @@ SPECS: tuple[LossSpec, ...] = (
             "needs a matching of predictions to targets first",
         ),
         reference="Rezatofighi et al., Generalized IoU, CVPR 2019",
-        params=(_box_format_param(),),
         per_sample=giou_loss,
     ),
 )
