@@ -155,3 +155,55 @@ def test_summary_merges_files_and_caps_distinct_values(tmp_path):
     assert column.overflow and column.distinct == evidence.DISTINCT_CAP
     assert column.text == 1 and column.text_example == ("cat", str(tmp_path / "b.csv"))
     assert column.nonintegral == 0
+
+
+def test_the_representative_head_has_the_rows_the_unique_ratio_rule_needs(tmp_path):
+    from losscli.inference import infer_task
+    from losscli.io import read_table
+
+    # 60 integer values among 1000 rows: k/n = 0.06 <= 0.10, classes (AutoGluon's rule);
+    # the first file alone (20 rows of 0/1) plus one row per missing value would be 78
+    # rows, k/n = 0.77: counts. Padding the head to the input's row count keeps the rule.
+    _write(tmp_path / "c-0.csv", "y", [(i % 2,) for i in range(20)])
+    _write(tmp_path / "c-1.csv", "y", [(i % 60,) for i in range(980)])
+    paths = [str(tmp_path / "c-0.csv"), str(tmp_path / "c-1.csv")]
+    head = read_table(paths[0])
+    summary = evidence.summarise_targets(paths, ["y"], {})
+    table, witnesses = evidence.representative_head(
+        head, summary, evidence.summarise_table(head, ["y"])
+    )
+    assert len(witnesses) == 58 and table.n_rows == 1000
+    whole = np.concatenate([read_table(p).numeric("y") for p in paths])
+    assert infer_task({"y": table.numeric("y")}).task == infer_task({"y": whole}).task
+    assert infer_task({"y": whole}).task == "multiclass"
+
+
+@pytest.mark.parametrize("form", ["no-header", "semicolon", "gzip"])
+def test_the_pre_pass_reads_every_csv_form(tmp_path, form):
+    import gzip
+
+    rng = np.random.default_rng(5)
+    parts = []
+    for i in range(2):
+        y, p = np.full(30, i), rng.uniform(0.05, 0.95, size=30)
+        parts.append((y, p))
+        sep = ";" if form != "no-header" else ","
+        text = ("" if form == "no-header" else f"label{sep}prob\n") + "".join(
+            f"{a}{sep}{b!r}\n" for a, b in zip(y.tolist(), p.tolist(), strict=True)
+        )
+        if form == "gzip":
+            with gzip.open(tmp_path / f"f-{i}.csv.gz", "wt") as handle:
+                handle.write(text)
+        else:
+            (tmp_path / f"f-{i}.csv").write_text(text)
+    options = {
+        "no-header": ["--no-header", "-t", "0", "-p", "1"],
+        "semicolon": ["--delimiter", ";"],
+        "gzip": ["--delimiter", ";"],
+    }[form]
+    pattern = tmp_path / ("f-*.csv.gz" if form == "gzip" else "f-*.csv")
+    out = compute("runner", pattern, "-l", "bce", "-f", "json", *options)
+    assert out.code == 0, out.stderr
+    y = np.concatenate([a for a, _ in parts])
+    p = np.concatenate([b for _, b in parts])
+    assert out.losses()["bce"] == pytest.approx(_bce(y, p), rel=1e-12)
