@@ -47,6 +47,15 @@ def _model(document, name):
     return next(model for model in document["models"] if model["name"] == name)
 
 
+def _paired_percentiles(baseline, other, *, seed, n_resamples):
+    """The 95 % paired percentile interval by hand: the same rows (one index matrix from
+    the seed) for both models, replicates = difference of the two means."""
+    units = len(baseline)
+    index = np.random.default_rng(seed).integers(0, units, size=(n_resamples, units))
+    replicates = other[index].mean(axis=1) - baseline[index].mean(axis=1)
+    return np.quantile(replicates, [0.025, 0.975])
+
+
 def test_json_report_with_hand_computed_values_and_paired_interval(runner, regression_files):
     tmp_path, y, predictions = regression_files
     result = _run(
@@ -74,10 +83,7 @@ def test_json_report_with_hand_computed_values_and_paired_interval(runner, regre
     assert base == {"value": pytest.approx(base_errors.mean(), rel=1e-12), "verdict": "baseline"}
     assert bad["value"] == pytest.approx(bad_errors.mean(), rel=1e-12)
     assert bad["difference"] == pytest.approx(bad_errors.mean() - base_errors.mean(), rel=1e-9)
-    # the same rows for both models: one index matrix, differences of the two means
-    index = np.random.default_rng(3).integers(0, N, size=(500, N))
-    replicates = bad_errors[index].mean(axis=1) - base_errors[index].mean(axis=1)
-    low, high = np.quantile(replicates, [0.025, 0.975])
+    low, high = _paired_percentiles(base_errors, bad_errors, seed=3, n_resamples=500)
     assert bad["ci"] == {
         "level": 0.95,
         "low": pytest.approx(low, rel=1e-9),
@@ -295,9 +301,7 @@ def test_segmentation_resamples_whole_images(runner, tmp_path):
     good_dice, poor_dice = per_image(good)[text_order], per_image(poor)[text_order]
     entry = _model(document, "poor")["losses"]["dice"]
     assert entry["value"] == pytest.approx(poor_dice.mean(), rel=1e-12)
-    index = np.random.default_rng(0).integers(0, images, size=(300, images))
-    replicates = poor_dice[index].mean(1) - good_dice[index].mean(1)
-    low, high = np.quantile(replicates, [0.025, 0.975])
+    low, high = _paired_percentiles(good_dice, poor_dice, seed=0, n_resamples=300)
     assert entry["ci"]["low"] == pytest.approx(low, rel=1e-9)
     assert entry["ci"]["high"] == pytest.approx(high, rel=1e-9)
     assert entry["verdict"] == "worse"
