@@ -84,12 +84,13 @@ def params_text(spec: LossSpec) -> str:
 
 def list_entry(spec: LossSpec) -> dict[str, Any]:
     """One loss in ``losscli/list/1`` JSON: the fixed keys first, then extras."""
+    params = _all_params(spec)
     entry: dict[str, Any] = {
         "name": spec.name,
         "aliases": list(spec.aliases),
         "tasks": list(spec.tasks),
         "activation": spec.activation,
-        "params": {p.name: json_value(p.default) for p in _all_params(spec)},
+        "params": {p.name: json_value(p.default) for p in params},
         "robust_to_outliers": spec.robust_to_outliers,
         "target": spec.target,
         "formula": spec.formula,
@@ -101,7 +102,7 @@ def list_entry(spec: LossSpec) -> dict[str, Any]:
                 "range": p.range_text(),
                 "help": p.help,
             }
-            for p in _all_params(spec)
+            for p in params
         ],
     }
     forms = _forms(spec)
@@ -250,6 +251,7 @@ class Explanation:
 
 def explanation_dict(item: Explanation) -> dict[str, Any]:
     spec = item.spec
+    entry = list_entry(spec)
     document = {
         "name": spec.name,
         "label": item.label,
@@ -261,7 +263,7 @@ def explanation_dict(item: Explanation) -> dict[str, Any]:
         "latex": spec.latex,
         "robust_to_outliers": spec.robust_to_outliers,
         "params": {name: json_value(value) for name, value in item.params.items()},
-        "parameters": list_entry(spec)["parameters"],
+        "parameters": entry["parameters"],
         "when": spec.when,
         "pros": list(spec.pros),
         "cons": list(spec.cons),
@@ -276,9 +278,8 @@ def explanation_dict(item: Explanation) -> dict[str, Any]:
         ],
         "plot": item.curve.as_dict() if item.curve is not None else None,
     }
-    forms = _forms(spec)
-    if forms:
-        document["forms"] = list_entry(spec)["forms"]
+    if "forms" in entry:
+        document["forms"] = entry["forms"]
     if item.plot_note:
         document["plot_note"] = item.plot_note
     return document
