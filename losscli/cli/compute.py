@@ -449,15 +449,27 @@ def _run(options: ComputeOptions) -> None:
     requests, unfit = drop_unfit(requests, layout, convention=options.convention)
     warnings = [*prediction_warnings(plan, layout), *warnings, *unfit]
 
-    try:
-        evaluation = prepared.evaluate(
-            requests,
-            convention=options.convention,
-            per_output=options.per_output,
-            by_slice=options.group_by is not None,
-        )
-    except InputError as error:  # e.g. weights summing to zero: name the column and file
-        raise locate_error(error, layout) from None
+    while True:
+        try:
+            evaluation = prepared.evaluate(
+                requests,
+                convention=options.convention,
+                per_output=options.per_output,
+                by_slice=options.group_by is not None,
+            )
+            break
+        except InputError as error:  # e.g. weights summing to zero: name the column and file
+            located = locate_error(error, layout)
+            # Streaming: drop_unfit saw only the head; a later chunk outside an --all loss's
+            # domain ("msle: y_true has a value below 0") leaves that loss out, as in memory.
+            culprit = next(
+                (r for r in requests if r.from_all and located.message.startswith(f"{r.name}:")),
+                None,
+            )
+            if culprit is None or len(requests) == 1:
+                raise located from None
+            requests = [r for r in requests if r is not culprit]
+            warnings.append(f"--all leaves out {culprit.label}: {located.one_line()}")
     if options.per_sample:
         render.write_per_sample(
             options.per_sample,

@@ -333,3 +333,16 @@ def test_chunk_rows_zero_and_positive_on_multiclass(tmp_path):
     mc = write_csv(tmp_path / "mc.csv", ["label", "p_a", "p_b", "p_c"], labels, *np.eye(3))
     out = compute("runner", mc, "--positive", "a")
     assert out.code == 2 and "--positive applies to a binary target" in out.stderr
+
+
+def test_all_leaves_out_a_loss_when_a_later_file_of_a_glob_violates_its_domain(tmp_path):
+    (tmp_path / "a.csv").write_text("y,yhat\n1.5,2\n2.5,2\n")  # the head: all positive
+    (tmp_path / "b.csv").write_text("y,yhat\n-1.5,2\n3.5,3\n")
+    out = compute("runner", tmp_path / "*.csv", "--all", "-f", "json")
+    assert out.code == 0, out.stderr
+    assert out.losses()["mse"] == approx((0.25 + 0.25 + 12.25 + 0.25) / 4)
+    assert "msle" not in out.losses()
+    assert any(
+        w.startswith("--all leaves out msle:") and "b.csv: line 2: column 'y'" in w
+        for w in out.json()["warnings"]
+    )
