@@ -8,6 +8,41 @@ from collections.abc import Iterator, Sequence
 from losscli.io.sources import resolve
 from losscli.io.table import Table
 
+# glibc malloc: blocks above this come from the heap rather than fresh mmaps, and up to
+# TRIM bytes of freed heap stay with the process (see _reuse_freed_memory).
+_MMAP_THRESHOLD_BYTES = 32 << 20
+_TRIM_THRESHOLD_BYTES = 128 << 20
+_allocator_tuned = False
+
+
+def _reuse_freed_memory() -> None:
+    """Let the arrays of the next chunk reuse the memory the previous chunk freed.
+
+    Streaming allocates and frees NumPy arrays of the same few MiB for every chunk; glibc
+    serves such blocks by mmap (its threshold adapts only to sizes already freed) and
+    trims the heap top, so every chunk page-faults its memory back in: measured ~0.1-0.15 s
+    of system time per 10 M rows, half of compute's page faults. Fixed thresholds keep
+    the freed blocks for reuse (+~15 MiB peak). Linux with glibc only; elsewhere (or if
+    the call fails) nothing changes. Process-wide, so done once, by the streaming reader.
+    """
+    global _allocator_tuned
+    if _allocator_tuned:
+        return
+    _allocator_tuned = True
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):
+            return
+    except (ValueError, OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, _MMAP_THRESHOLD_BYTES)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, _TRIM_THRESHOLD_BYTES)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # no mallopt: leave the allocator as it is
+        pass
+
 
 def read_header(
     path: str | os.PathLike,
@@ -69,6 +104,7 @@ def iter_tables(
     (except that a column's type is decided per chunk: a text value turns only the chunks
     holding it into text)."""
     source = resolve(path, delimiter=delimiter, encoding=encoding)
+    _reuse_freed_memory()
     if source.format == "parquet":
         from losscli.io.parquet_reader import iter_parquet_tables
 
