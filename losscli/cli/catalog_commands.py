@@ -35,8 +35,9 @@ def list_losses(
 ) -> None:
     """List the losses in the catalogue: name, aliases, task, activation, robustness, parameters.
 
-    [bold]Examples[/bold]
+    Examples:
 
+    \b
       losscli list
       losscli list --task binary
       losscli list --format json | jq -r '.losses[].name'
@@ -108,8 +109,9 @@ def explain(
     """Explain a loss: formula, activation, parameters, when to use it, pros and cons,
     how the keras/torch/sklearn conventions differ, and a plot of the loss and its gradient.
 
-    [bold]Examples[/bold]
+    Examples:
 
+    \b
       losscli explain huber
       losscli explain mse mae huber:delta=0.5
       losscli explain log_loss --format markdown

@@ -182,7 +182,10 @@ def compare(
 ) -> None:
     """Compare models on the same targets: losses, paired bootstrap intervals, a verdict.
 
-    [dim]losscli compare y.csv baseline=old.csv new.csv -l mse --fail-if-worse --margin 1%[/dim]
+    Example:
+
+    \b
+      losscli compare y.csv baseline=old.csv new.csv -l mse --fail-if-worse --margin 1%
     """
     import os
     import sys

@@ -307,7 +307,7 @@ def compute(
         EngineChoice,
         typer.Option(
             help="auto: stream large files and globs of files, else read into memory; "
-            "dask: a Dask cluster (pip install 'losscli\\[dask]').",
+            "dask: a Dask cluster (pip install 'losscli[dask]').",
             rich_help_panel=_INPUT,
         ),
     ] = EngineChoice.auto,
@@ -341,7 +341,10 @@ def compute(
 ) -> None:
     """Compute loss values from targets and predictions.
 
-    [dim]losscli compute data.csv -t y -p yhat -l mse -l huber:delta=2.5[/dim]
+    Example:
+
+    \b
+      losscli compute data.csv -t y -p yhat -l mse -l huber:delta=2.5
     """
     from losscli.cli.common import resolve_format
 
