@@ -6,6 +6,7 @@ and its "line" in messages is the 1-based row number.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -13,6 +14,10 @@ import numpy as np
 from losscli.errors import InputError
 from losscli.io.sources import Source, open_raw, polars_failures
 from losscli.io.table import Table
+
+# polars' streaming Parquet source decodes this many row groups ahead (its default held
+# ~100 MiB more than 1, and was no faster, on 1 M-row groups); a value set by the user is kept.
+ROW_GROUP_PREFETCH = 1
 
 
 def _input(source: Source):
@@ -63,11 +68,13 @@ def read_parquet_table(source: Source, columns: Sequence[str] | None = None) -> 
 def iter_parquet_tables(
     source: Source, columns: Sequence[str] | None, *, chunk_rows: int
 ) -> Iterator[Table]:
-    """Yield ``chunk_rows``-row tables of a Parquet file; polars reads only the row groups
-    each slice needs, so memory stays flat."""
+    """Yield ``chunk_rows``-row tables of a Parquet file in one streaming pass (polars'
+    ``collect_batches``: each row group is decoded once, a few ahead, so memory stays flat;
+    slicing the lazy frame per chunk decoded a row group once per slice, 1.7x slower)."""
     import polars as pl
 
     wanted = _wanted(source, columns)
+    os.environ.setdefault("POLARS_ROW_GROUP_PREFETCH_SIZE", str(ROW_GROUP_PREFETCH))
     try:
         lazy = pl.scan_parquet(_input(source)).select(wanted)
         total = lazy.select(pl.len()).collect().item()
@@ -75,12 +82,17 @@ def iter_parquet_tables(
         raise _bad_parquet(source, error) from None
     if total == 0:
         raise InputError("no data rows (the Parquet file has 0 rows)", file=source.name)
-    for offset in range(0, total, chunk_rows):
+    offset = 0
+    batches = lazy.collect_batches(chunk_size=chunk_rows)
+    while True:
         try:
-            frame = lazy.slice(offset, chunk_rows).collect()
+            frame = next(batches, None)
         except polars_failures() as error:
             raise _bad_parquet(source, error) from None
+        if frame is None:
+            return
         yield frame_to_table(source.name, frame, first_line=offset + 1)
+        offset += frame.height
 
 
 def _wanted(source: Source, columns: Sequence[str] | None) -> list[str]:
