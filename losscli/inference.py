@@ -33,16 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from losscli.errors import InputError
-
-TASKS = (
-    "regression",
-    "binary",
-    "multiclass",
-    "multilabel",
-    "segmentation",
-    "detection",
-    "sequence",
-)
+from losscli.registry import TASKS
 
 # AutoGluon, core/utils/utils.py infer_problem_type: numeric targets with more distinct
 # values than this are regression ("MULTICLASS_UPPER_LIMIT = 1000").

@@ -18,9 +18,7 @@ the loss states (:mod:`losscli.evaluation`); the in-memory path is the one-chunk
 """
 
 from losscli.layout.arrays import (
-    BOX_FORMATS,
     ROW_SUM_TOLERANCE,
-    TASKS,
     Layout,
     LayoutOptions,
     LayoutPlan,
@@ -45,6 +43,8 @@ from losscli.layout.roles import (
     read_inputs,
     resolve_roles,
 )
+from losscli.losses.detection import BOX_FORMATS
+from losscli.registry import TASKS
 
 __all__ = [
     "BOX_FORMATS",

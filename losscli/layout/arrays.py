@@ -19,18 +19,6 @@ from losscli.layout.labels import (
 )
 from losscli.layout.roles import Roles
 
-TASKS = (
-    "regression",
-    "binary",
-    "multiclass",
-    "multilabel",
-    "segmentation",
-    "detection",
-    "sequence",
-)
-BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
-
-
 # SPEC §2: probability rows must sum to 1 within this tolerance (else --renormalize).
 ROW_SUM_TOLERANCE = 1e-6
 

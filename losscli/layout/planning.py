@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.layout.arrays import BOX_FORMATS, TASKS, Layout, LayoutOptions, LayoutPlan
+from losscli.layout.arrays import Layout, LayoutOptions, LayoutPlan
 from losscli.layout.labels import (
     TableLike,
     _factorize_keys,
@@ -25,6 +25,8 @@ from losscli.layout.labels import (
     target_class_name,
 )
 from losscli.layout.roles import Roles
+from losscli.losses.detection import BOX_FORMATS
+from losscli.registry import TASKS
 
 Inferrer = Callable[..., Any]
 
