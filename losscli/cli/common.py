@@ -15,6 +15,31 @@ from losscli.errors import EXIT_INTERNAL, CheckFailed, LossCliError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Choices shared by compute, compare and recommend.
+class TaskChoice(StrEnum):
+    auto = "auto"
+    regression = "regression"
+    binary = "binary"
+    multiclass = "multiclass"
+    multilabel = "multilabel"
+    segmentation = "segmentation"
+    detection = "detection"
+    sequence = "sequence"
+
+
+class BoxFormat(StrEnum):
+    xyxy = "xyxy"
+    xywh = "xywh"
+    cxcywh = "cxcywh"
+
+
+class ConventionChoice(StrEnum):
+    losscli = "losscli"
+    keras = "keras"
+    torch = "torch"
+    sklearn = "sklearn"
+
+
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"

@@ -13,8 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from losscli.cli.common import NoColorOption, OutputFormat, handles_errors
-from losscli.cli.compute import BoxFormat, ConventionChoice, TaskChoice
+from losscli.cli.common import (
+    BoxFormat,
+    ConventionChoice,
+    NoColorOption,
+    OutputFormat,
+    TaskChoice,
+    handles_errors,
+)
 
 _INPUT = "Input"
 _LOSSES = "Losses"

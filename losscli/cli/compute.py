@@ -14,31 +14,14 @@ from typing import Annotated
 
 import typer
 
-from losscli.cli.common import NoColorOption, OutputFormat, handles_errors
-
-
-class TaskChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style
-    auto = "auto"
-    regression = "regression"
-    binary = "binary"
-    multiclass = "multiclass"
-    multilabel = "multilabel"
-    segmentation = "segmentation"
-    detection = "detection"
-    sequence = "sequence"
-
-
-class BoxFormat(str, Enum):  # noqa: UP042 - the Typer docs' choice style
-    xyxy = "xyxy"
-    xywh = "xywh"
-    cxcywh = "cxcywh"
-
-
-class ConventionChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style
-    losscli = "losscli"
-    keras = "keras"
-    torch = "torch"
-    sklearn = "sklearn"
+from losscli.cli.common import (
+    BoxFormat,
+    ConventionChoice,
+    NoColorOption,
+    OutputFormat,
+    TaskChoice,
+    handles_errors,
+)
 
 
 class EngineChoice(str, Enum):  # noqa: UP042 - the Typer docs' choice style

@@ -13,42 +13,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from losscli.cli.common import handles_errors
+from losscli.cli.common import BoxFormat, TaskChoice, handles_errors
 
 if TYPE_CHECKING:
     import numpy as np
 
     from losscli.io import Table
 
-# SPEC §3 default roles (the same names compute uses).
-TARGET_NAMES = ("y_true", "target", "label", "y", "actual")
-PREDICTION_NAMES = ("y_pred", "prediction", "pred", "yhat", "score", "prob")
-PREDICTION_PREFIXES = ("pred_", "p_")
-# Several target columns (one-hot, multi-label, multi-output) by prefix, as compute does.
-TARGET_PREFIXES = ("true_", "target_", "gt_")
-
 
 class RecommendFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
-
-
-class TaskChoice(StrEnum):
-    auto = "auto"
-    regression = "regression"
-    binary = "binary"
-    multiclass = "multiclass"
-    multilabel = "multilabel"
-    segmentation = "segmentation"
-    detection = "detection"
-    sequence = "sequence"
-
-
-class BoxFormat(StrEnum):
-    xyxy = "xyxy"
-    xywh = "xywh"
-    cxcywh = "cxcywh"
 
 
 @handles_errors
@@ -356,6 +332,7 @@ def _unique(names: list[str]) -> list[str]:
 
 def _default_targets(header: list[str], roles: set[str], pred: str | None) -> list[str]:
     from losscli.errors import InputError
+    from losscli.layout.roles import TARGET_NAMES, TARGET_PREFIXES  # SPEC §3, as compute
 
     for name in TARGET_NAMES:
         if name in header:
@@ -378,6 +355,8 @@ def _default_targets(header: list[str], roles: set[str], pred: str | None) -> li
 
 
 def _default_predictions(header: list[str], taken: set[str]) -> list[str]:
+    from losscli.layout.roles import PREDICTION_NAMES, PREDICTION_PREFIXES  # SPEC §3
+
     for name in PREDICTION_NAMES:
         if name in header and name not in taken:
             return [name]
