@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE from BSD sysexits.h
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (| head -1)
 
 
 class LossCliError(ValueError):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import warnings
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from losscli.errors import EXIT_INTERNAL, CheckFailed, LossCliError
+from losscli.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, CheckFailed, LossCliError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,13 +62,49 @@ def error_line(message: str) -> None:
     sys.stderr.write(f"losscli: error: {clean(message)}\n")
 
 
+def silence_stdout() -> None:
+    """After EPIPE (the reader of stdout went away, ``| head -1``): point file descriptor 1
+    at /dev/null so that the flush at interpreter exit cannot raise again (the Python
+    docs' note on SIGPIPE). A stdout without a file descriptor (CliRunner) is left alone."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # io.UnsupportedOperation is an OSError and a ValueError
+
+
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    # A Python warning that escapes the evaluation path (a library's RuntimeWarning) is
+    # one line without source file or code, like losscli's own warnings.
+    from losscli.render.console import warn
+
+    warn(str(message).splitlines()[0] if str(message) else category.__name__)
+
+
 def handles_errors(command: F) -> F:
-    """Turn a user-fixable error into one line on stderr and its exit code; never a traceback."""
+    """Turn a user-fixable error into one line on stderr and its exit code; never a traceback.
+
+    A closed stdout (``losscli … | head -1``) ends the command quietly with exit code
+    141 (128 + SIGPIPE, what ``cat`` or ``seq`` give in the same pipe): not 0, since the
+    output was cut short and a ``--fail-if`` result may not have been seen.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = _one_line_warning
+                return command(*args, **kwargs)
+        except BrokenPipeError:
+            silence_stdout()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
         except LossCliError as error:
             error_line(error.one_line())
             raise typer.Exit(error.exit_code) from None

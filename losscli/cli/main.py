@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from losscli import __version__
-from losscli.errors import EXIT_INTERNAL, CheckFailed, LossCliError
+from losscli.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, CheckFailed, LossCliError
 
 app = typer.Typer(
     name="losscli",
@@ -72,9 +72,16 @@ def _fail(message: str, code: int) -> None:
 
 
 def run() -> None:
-    """Entry point of the console script: no traceback for anything a user can fix."""
+    """Entry point of the console script: no traceback for anything a user can fix.
+
+    A closed stdout (``losscli … | head -1``) exits quietly with 141 (128 + SIGPIPE), also
+    when the pipe breaks only at the final flush of buffered output.
+    """
+    code: int | str | None = 0
     try:
         app(standalone_mode=True)
+    except SystemExit as done:
+        code = done.code
     except LossCliError as error:
         _fail(error.one_line(), error.exit_code)
     except CheckFailed as error:
@@ -82,11 +89,20 @@ def run() -> None:
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
+        code = EXIT_BROKEN_PIPE
     except Exception as error:  # the last resort: exit 70 with a hint, never a traceback
         _fail(
             f"internal error: {type(error).__name__}: {error} "
             "(this is a bug in losscli; please report it with the command you ran)",
             EXIT_INTERNAL,
         )
+    try:
+        # Flush here, not at interpreter exit, where EPIPE would print "Exception ignored".
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = EXIT_BROKEN_PIPE
+    if code == EXIT_BROKEN_PIPE:
+        from losscli.cli.common import silence_stdout
+
+        silence_stdout()
+    sys.exit(code)

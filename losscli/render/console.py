@@ -30,15 +30,23 @@ def _no_color() -> bool:
     return _settings["no_color"] or "NO_COLOR" in os.environ
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich's own handler exits with code 1; let the command's handler end quietly
+        # with the code of a closed pipe instead (losscli.cli.common.handles_errors).
+        self.quiet = True
+        raise BrokenPipeError
+
+
 @cache
 def stdout_console() -> Console:
     # no file=: Rich then writes to whatever sys.stdout is at print time (CliRunner swaps it)
-    return Console(no_color=_no_color(), highlight=False, soft_wrap=False)
+    return _Console(no_color=_no_color(), highlight=False, soft_wrap=False)
 
 
 @cache
 def stderr_console() -> Console:
-    return Console(no_color=_no_color(), highlight=False, stderr=True)
+    return _Console(no_color=_no_color(), highlight=False, stderr=True)
 
 
 def clean(text: object) -> str:
