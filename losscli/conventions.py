@@ -136,6 +136,9 @@ TORCH = Convention(
     small_print=_frozen(
         {
             "bce": {"log_floor": -100.0, "log_complement": "log1p"},
+            # torchvision's sigmoid_focal_loss is built on BCE (with logits, or on
+            # probabilities F.binary_cross_entropy), whose logs are clamped at -100 too.
+            "focal": {"log_floor": -100.0, "log_complement": "log1p"},
             # torch has no MAPE; torchmetrics' mean_absolute_percentage_error floors at 1.17e-6
             "mape": {"scale": 1.0, "denominator_floor": 1.17e-06},
             "poisson": {"epsilon": 1e-08},  # torch.nn.PoissonNLLLoss(eps=1e-8)

@@ -356,8 +356,10 @@ def _inputs(layout: Layout, request: LossRequest) -> dict[str, Any]:
 def _partial(layout: Layout, request: LossRequest, convention: Convention) -> Any:
     try:
         # The layout's arrays passed Table.numeric's finite check (file, line, column):
-        # the losses skip their second NaN/inf scan of every chunk.
-        with finite_checked():
+        # the losses skip their second NaN/inf scan of every chunk. errstate: an overflow
+        # (1e308² in mse) is reported once, as a non-finite value (_finite), never as
+        # NumPy's RuntimeWarning with a source line.
+        with finite_checked(), np.errstate(all="ignore"):
             return api.partial(
                 request.spec,
                 **_inputs(layout, request),
@@ -425,9 +427,33 @@ def _natural(key: str) -> tuple[int, float, str]:
         return (1, 0.0, key)
 
 
-def _finish(request: LossRequest, state: Any, convention: Convention, task: str) -> float:
-    return float(
-        api.finish(request.spec, state, convention=convention, task=task, **request.params)
+def _finish(
+    request: LossRequest, state: Any, convention: Convention, task: str, where: str = ""
+) -> float:
+    with np.errstate(all="ignore"):
+        value = float(
+            api.finish(request.spec, state, convention=convention, task=task, **request.params)
+        )
+    return _finite(request, value, where)
+
+
+def _finite(request: LossRequest, value: float, where: str = "") -> float:
+    """``value`` when finite; else an error (exit 2), never ``inf`` or ``nan`` in a report.
+
+    Inputs are finite (Table.numeric checks them), so a non-finite loss means the terms or
+    their sum left float64's range (mse of values near 1e308), or an unclipped log of 0
+    (a convention without a probability clip). An error rather than a warning: ``inf``
+    is not a JSON number, and ``--fail-if 'mse>1'`` must not pass on ``nan``.
+    """
+    if np.isfinite(value):
+        return value
+    if request.spec.activation == "linear":
+        why, hint = "its terms or their sum exceed float64's range (1.8e308)", "rescale the data"
+    else:
+        why = "it takes the log of a probability of exactly 0 or its terms overflow float64"
+        hint = "use a convention that clips probabilities (--convention losscli)"
+    raise InputError(
+        f"{request.label}: the value{where} is {value}, not a number: {why}", hint=hint
     )
 
 
@@ -454,7 +480,8 @@ def finish_states(
         if outputs:
             names = list(output_names) or [str(j) for j in range(len(outputs))]
             result.per_output = {
-                names[int(j)]: _finish(request, s, conv, task) for j, s in outputs.items()
+                names[int(j)]: _finish(request, s, conv, task, f" (output {names[int(j)]!r})")
+                for j, s in outputs.items()
             }
         results.append(result)
     evaluation = Evaluation(n_samples=int(state["n"]), results=results)
@@ -532,9 +559,10 @@ def per_sample_values(
         _check_domain(layout, request, conv)
         inputs = _inputs(layout, request)
         try:
-            terms = api.per_sample(
-                request.spec, **inputs, convention=conv, task=layout.task, **request.params
-            )
+            with np.errstate(all="ignore"):  # an overflowed term is written as inf
+                terms = api.per_sample(
+                    request.spec, **inputs, convention=conv, task=layout.task, **request.params
+                )
         except InputError as error:
             raise locate_error(error, layout) from None
         values = np.asarray(terms, dtype=np.float64).reshape(-1)

@@ -3,11 +3,13 @@ the scope of CSV rows, early option checks and reported parameters."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 LOSSCLI = [sys.executable, "-m", "losscli"]
 
@@ -58,3 +60,75 @@ def test_closed_pipe_at_final_flush_exits_quietly_141(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.stderr.strip() == "141", done.stderr
+
+
+# --------------------------------------------------------------------------- non-finite
+
+
+def test_overflow_is_an_error_without_numpy_warnings(runner, tmp_path: Path) -> None:
+    from losscli.cli.main import app
+
+    path = tmp_path / "ovf.csv"
+    path.write_text("y,yhat\n1e308,1e308\n-1e308,1e308\n1e-308,0\n")
+    # (2e308)² overflows: inf is neither a JSON number nor a value --fail-if can judge.
+    result = runner.invoke(app, ["compute", str(path), "-l", "mse", "-f", "csv"])
+    assert result.exit_code == 2
+    assert "RuntimeWarning" not in result.output
+    assert "mse: the value is inf, not a number" in result.output
+    assert "float64" in result.output
+
+
+def test_overflow_in_a_subprocess_prints_one_line(tmp_path: Path) -> None:
+    (tmp_path / "ovf.csv").write_text("y,yhat\n1e308,1e308\n-1e308,1e308\n1e-308,0\n")
+    done = subprocess.run(
+        [*LOSSCLI, "compute", "ovf.csv", "-l", "mse", "-f", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+# --------------------------------------------------------------------------- torch focal
+
+P01 = "y,prob\n1,1\n0,0\n1,0\n0,1\n1,0.5\n"
+
+
+def test_torch_focal_clamps_logs_like_binary_cross_entropy(runner, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from losscli.cli.main import app
+
+    path = tmp_path / "p01.csv"
+    path.write_text(P01)
+    result = runner.invoke(
+        app, ["compute", str(path), "-l", "focal", "--convention", "torch", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)["losses"]["focal"]["value"]
+    # torchvision's sigmoid_focal_loss on probabilities: BCE (logs clamped at -100)
+    # times (1 - p_t)^γ, times α_t.
+    y = torch.tensor([1.0, 0, 1, 0, 1], dtype=torch.float64)
+    p = torch.tensor([1.0, 0, 0, 1, 0.5], dtype=torch.float64)
+    ce = torch.nn.functional.binary_cross_entropy(p, y, reduction="none")
+    p_t = p * y + (1 - p) * (1 - y)
+    alpha_t = 0.25 * y + 0.75 * (1 - y)
+    expected = float((alpha_t * ce * (1 - p_t) ** 2).mean())
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert got == pytest.approx((25 + 75 + 0.25 * 0.25 * np.log(2)) / 5, rel=1e-12)
+
+
+@pytest.mark.parametrize("convention", ["losscli", "keras", "torch", "sklearn"])
+@pytest.mark.parametrize("loss", ["bce", "focal"])
+def test_binary_losses_finite_on_exact_zero_and_one(runner, tmp_path, convention, loss) -> None:
+    from losscli.cli.main import app
+
+    path = tmp_path / "p01.csv"
+    path.write_text(P01)
+    result = runner.invoke(
+        app, ["compute", str(path), "-l", loss, "--convention", convention, "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(json.loads(result.stdout)["losses"][loss]["value"])
