@@ -15,6 +15,10 @@ The procedure is SPEC §5's, in this order:
    k <= 1000 and k/n <= 0.10 (n <= 1000) or k/n <= 0.05 (n > 1000), else regression
    (AutoGluon's ``infer_problem_type``). Ambiguous (counts or ordinal?) when k > 10 or
    the labels are not 0..k-1; the note names the ``--task`` that overrides it.
+8. Except that the predictions decide when they cannot be class scores: integer targets
+   with k > 2 values (read as classes by rule 7) and ONE prediction column (K classes need
+   K score columns) are regression, a regression or count model's predictions
+   (QA issues 3/4). Binary targets keep their one column of probabilities/logits.
 
 Segmentation, detection and sequence tasks are never guessed from values alone: they
 come from ``--task``, a ``--group`` column, or a box layout (``box_format`` or four
@@ -80,6 +84,8 @@ class TaskInference:
         n_samples: rows kept.
         columns: the target column names, in order.
         kept: boolean mask over the input rows of the rows kept (None: all kept).
+        by_predictions: True when the prediction columns, not the target counts, decided
+            (rule 8; rewording the reason with whole-file counts must keep it).
     """
 
     task: str
@@ -93,6 +99,7 @@ class TaskInference:
     n_samples: int = 0
     columns: tuple[str, ...] = ()
     kept: np.ndarray | None = field(default=None, compare=False, repr=False)
+    by_predictions: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,7 +273,57 @@ def infer_task(
     inferred = _one_column(columns[0], arrays[0], n_predictions, base)
     if groups is not None:
         return _grouped(inferred, base)
+    if n_predictions == 1 and _integer_classes(inferred):
+        return _single_prediction_column(inferred, predictions, base)
     return inferred
+
+
+def _integer_classes(inferred: TaskInference) -> bool:
+    """Rule 7 read an integer-valued column as more than 2 classes."""
+    return (
+        inferred.task == "multiclass"
+        and inferred.target_form == "labels"
+        and len(inferred.classes) > 2
+        and all(isinstance(c, float) for c in inferred.classes)
+    )
+
+
+def _single_prediction_column(
+    inferred: TaskInference, predictions: Mapping[str, np.ndarray], base: dict
+) -> TaskInference:
+    """Rule 8: one prediction column cannot be scores for k > 2 classes (that layout is K
+    columns), so integer targets with one prediction column are a regression (or count)
+    model's: ratings 1..5 predicted as 3.27, counts predicted as rates (QA issues 3/4)."""
+    (pred_name,) = tuple(predictions)
+    name = inferred.columns[0]
+    k = len(inferred.classes)
+    low, high = _format_label(inferred.classes[0]), _format_label(inferred.classes[-1])
+    holds = "values"
+    try:
+        values = np.asarray(predictions[pred_name], dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):  # text predictions: say nothing about their values
+        values = np.empty(0)
+    kept = base["kept"]
+    if values.shape[0] == kept.shape[0]:
+        values = values[kept]
+    values = values[np.isfinite(values)]
+    if values.size:
+        fractional = values[values != np.round(values)]
+        holds = (
+            f"real values (e.g. {float(fractional[0]):.4g})"
+            if fractional.size
+            else "integers too: predicted values or counts"
+        )
+    return TaskInference(
+        "regression",
+        f"because target {name!r} holds integers {low}..{high} and the single prediction "
+        f"column {pred_name!r} holds {holds}: a regression (or count) model, not scores for "
+        f"{k} classes (those need one column per class)",
+        layout="1 value column",
+        target_form="values",
+        by_predictions=True,
+        **base,
+    )
 
 
 def _forced(

@@ -273,3 +273,68 @@ def test_probabilities_for_a_wide_regression_target_warn():
 def test_matching_predictions_give_no_warning():
     shape = describe_predictions({"a": col(0.2, 0.5), "b": col(0.8, 0.5)})
     assert activation_warnings("multiclass", shape, n_classes=2) == []
+
+
+# ------------------------------------------------ one prediction column for integer targets
+
+
+def _ratings(n: int = 200, seed: int = 3):
+    """Integer ratings 1..5 and one column of real-valued predictions in [1, 5] (k/n =
+    0.025: the targets alone read as 5 classes)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(1, 6, size=n).astype(np.float64)
+    p = np.round(np.clip(y + rng.normal(0.0, 0.7, size=n), 1.0, 5.0), 2)
+    return y, p
+
+
+def test_integer_targets_alone_stay_multiclass_and_ambiguous():
+    y, _ = _ratings()
+    inferred = infer_task({"rating": y})
+    assert inferred.task == "multiclass"
+    assert inferred.ambiguous
+    assert "--task regression" in inferred.note
+
+
+def test_one_real_valued_prediction_column_makes_integer_targets_regression():
+    y, p = _ratings()
+    inferred = infer_task({"rating": y}, {"pred": p})
+    assert inferred.task == "regression"
+    assert inferred.target_form == "values"
+    assert inferred.layout == "1 value column"
+    assert not inferred.ambiguous and inferred.note is None
+    first_real = p[p != np.round(p)][0]
+    assert inferred.reason == (
+        "because target 'rating' holds integers 1..5 and the single prediction column "
+        f"'pred' holds real values (e.g. {first_real:.4g}): a regression (or count) model, "
+        "not scores for 5 classes (those need one column per class)"
+    )
+
+
+def test_one_integer_prediction_column_also_makes_integer_targets_regression():
+    y, p = _ratings()
+    inferred = infer_task({"rating": y}, {"pred": np.round(p)})
+    assert inferred.task == "regression"
+    assert "'pred' holds integers too" in inferred.reason
+    assert "integers 1..5" in inferred.reason
+
+
+def test_one_prediction_column_for_counts_is_regression():
+    rng = np.random.default_rng(5)
+    y = rng.poisson(3.0, size=3000).astype(np.float64)
+    rate = np.full(3000, 3.0) + rng.uniform(-0.5, 0.5, size=3000)
+    assert infer_task({"y": y}).task == "multiclass"
+    inferred = infer_task({"y": y}, {"yhat": rate})
+    assert inferred.task == "regression"
+    assert f"integers 0..{int(y.max())}" in inferred.reason
+
+
+def test_one_prediction_column_for_binary_targets_stays_binary():
+    y = col(0, 1, 1, 0, 1, 0)
+    assert infer_task({"y": y}, {"p": col(0.2, 0.9, 0.7, 0.1, 0.6, 0.3)}).task == "binary"
+    assert infer_task({"y": y}, {"logit": col(-2, 3, 1, -1, 0.5, -0.2)}).task == "binary"
+
+
+def test_k_prediction_columns_for_integer_targets_stay_multiclass():
+    y, _ = _ratings(n=60)
+    scores = {f"p_{j}": np.full(60, 0.2) for j in range(1, 6)}
+    assert infer_task({"rating": y}, scores).task == "multiclass"

@@ -441,6 +441,8 @@ def reword_reason(result: Any, summary: TargetSummary, *, n_predictions: int = 0
         SMALL_DATA_UNIQUE_RATIO,
     )
 
+    if getattr(result, "by_predictions", False):
+        return result.reason  # decided by the prediction column, not the counts
     names = tuple(result.columns)
     n = summary.n
     rows = f"{n:,} rows" if summary.exact else f"the first {n:,} rows"
