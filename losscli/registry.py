@@ -240,12 +240,36 @@ def all_specs() -> tuple[LossSpec, ...]:
     return tuple(_load().values())
 
 
+#: Framework names that are deliberately not aliases: the framework's function takes
+#: other inputs (logits, log-probabilities, a log rate) than the losscli loss of the same
+#: idea, so an alias would silently compute something else. ``get`` says what to write.
+NOT_ALIASES: dict[str, str] = {
+    "bce_with_logits": "-l bce --from-logits",
+    "sigmoid_focal": "-l focal --from-logits (torchvision's sigmoid_focal_loss takes logits)",
+    "cross_entropy": "-l cce --from-logits, or -l sparse_cce --from-logits for class ids "
+    "(PyTorch's cross_entropy takes logits)",
+    "softmax_cross_entropy": "-l cce --from-logits",
+    "nll": "-l sparse_cce --from-logits on the log-probabilities (PyTorch's NLLLoss takes "
+    "log-probabilities, whose log-softmax is themselves)",
+    "kl_div": "-l kl_divergence --from-logits on the log-probabilities (PyTorch's kl_div "
+    "takes log-probabilities)",
+    "poisson_nll": "-l poisson:log_input=true (PyTorch's PoissonNLLLoss takes the log rate "
+    "by default)",
+    "poisson_nll_loss": "-l poisson:log_input=true (PyTorch's poisson_nll_loss takes the "
+    "log rate by default)",
+}
+
+
 def get(name: str) -> LossSpec:
     """The entry for ``name`` or one of its aliases."""
     registry = _load()
     key = normalise_name(name)
     if key in _ALIASES:
         return registry[_ALIASES[key]]
+    if key in NOT_ALIASES:
+        raise ParameterError(
+            f"{name!r} is not a losscli loss name; write {NOT_ALIASES[key]}",
+        )
     close = difflib.get_close_matches(key, list(_ALIASES), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(sorted({_ALIASES[c] for c in close}))}?" if close else ""
     raise ParameterError(f"unknown loss {name!r}{hint} (see 'losscli list')")

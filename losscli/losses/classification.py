@@ -1047,7 +1047,6 @@ SPECS: tuple[LossSpec, ...] = (
             "log_loss",
             "logloss",
             "logistic",
-            "bce_with_logits",
         ),
         tasks=("binary", "multilabel"),
         activation="sigmoid",
@@ -1082,7 +1081,7 @@ SPECS: tuple[LossSpec, ...] = (
     ),
     LossSpec(
         name="focal",
-        aliases=("focal_loss", "binary_focal_crossentropy", "sigmoid_focal"),
+        aliases=("focal_loss", "binary_focal_crossentropy"),
         tasks=("binary", "multilabel", "multiclass"),
         activation="sigmoid",
         target="binary",
@@ -1152,8 +1151,6 @@ SPECS: tuple[LossSpec, ...] = (
         aliases=(
             "categorical_crossentropy",
             "categorical_cross_entropy",
-            "cross_entropy",
-            "softmax_cross_entropy",
         ),
         tasks=("multiclass",),
         target="distribution",
@@ -1169,7 +1166,6 @@ SPECS: tuple[LossSpec, ...] = (
         aliases=(
             "sparse_categorical_crossentropy",
             "sparse_categorical_cross_entropy",
-            "nll",
             "multiclass_log_loss",
         ),
         tasks=("multiclass",),
@@ -1209,7 +1205,7 @@ SPECS: tuple[LossSpec, ...] = (
     ),
     LossSpec(
         name="kl_divergence",
-        aliases=("kld", "kl_div", "kullback_leibler_divergence", "kl"),
+        aliases=("kld", "kullback_leibler_divergence", "kl"),
         tasks=("multiclass",),
         activation="softmax",
         target="distribution",

@@ -557,7 +557,7 @@ SPECS: tuple[LossSpec, ...] = (
     ),
     LossSpec(
         name="poisson",
-        aliases=("poisson_nll", "poisson_nll_loss"),
+        aliases=(),
         tasks=_REGRESSION,
         activation="linear",
         target="values",
