@@ -377,7 +377,7 @@ def _run(options: ComputeOptions) -> None:
 
     from losscli.checks import evaluate_checks, parse_check
     from losscli.engine.inputs import prepare_inputs
-    from losscli.errors import CheckFailed, InputError
+    from losscli.errors import CheckFailed, InputError, ParameterError
     from losscli.evaluation import (
         default_loss,
         drop_unfit,
@@ -409,16 +409,23 @@ def _run(options: ComputeOptions) -> None:
     prepared = _prepare(options, prepare_inputs)
     plan, layout = prepared.plan, prepared.layout
     _check_positive(options, plan)
-    requests, warnings = resolve_requests(
-        options.losses,
-        plan.task,
-        all_losses=options.all_losses,
-        from_logits=options.from_logits,
-        pooled=options.pooled,
-        pixel_task=plan.pixel_task,
-        default=default_loss(plan.task, plan.target_form),
-        also=[check.loss for check in parsed_checks],  # a loss named only in --fail-if
-    )
+    try:
+        requests, warnings = resolve_requests(
+            options.losses,
+            plan.task,
+            all_losses=options.all_losses,
+            from_logits=options.from_logits,
+            pooled=options.pooled,
+            pixel_task=plan.pixel_task,
+            default=default_loss(plan.task, plan.target_form),
+            also=[check.loss for check in parsed_checks],  # a loss named only in --fail-if
+        )
+    except ParameterError as error:
+        if error.file is not None or "does not apply to" not in error.message:
+            raise
+        # A loss that does not fit the task inferred from the data: name the file.
+        file, _, _ = layout.locate("y_true", None)
+        raise type(error)(error.message, file=file, hint=error.hint) from None
     checks = [
         (
             check,
@@ -510,24 +517,58 @@ def _run(options: ComputeOptions) -> None:
 
 
 def _prepare(options: ComputeOptions, prepare_inputs):
-    """``prepare_inputs``; a constant target with ``-l`` but no ``--task`` takes the task
-    of the first loss named (a CI batch of one class is valid data)."""
+    """``prepare_inputs``, with the task following the losses when ``--task`` is auto and
+    every ``-l`` loss is for one task: a constant target takes that task (a CI batch of
+    one class is valid data), and so does a target inferred as another task that none of
+    the losses applies to (two-valued float targets of ``-l mse`` are not binary)."""
     from dataclasses import replace
 
-    from losscli import registry
     from losscli.layout.planning import ConstantTargetError
 
+    task = _task_of_losses(options)
     try:
-        return prepare_inputs(options)
+        prepared = prepare_inputs(options)
     except ConstantTargetError:
         if options.task != "auto" or not options.losses:
             raise
-        spec, _ = registry.parse_loss_option(options.losses[0])
-        prepared = prepare_inputs(replace(options, task=spec.tasks[0]))
-        prepared.plan.reason = (
-            f"because the target is constant and -l {spec.name} is a {spec.tasks[0]} loss"
-        )
+        if task is None:
+            from losscli import registry
+
+            task = registry.parse_loss_option(options.losses[0])[0].tasks[0]
+        prepared = prepare_inputs(replace(options, task=task))
+        prepared.plan.reason = f"because the target is constant and {_loss_words(options, task)}"
         return prepared
+    plan = prepared.plan
+    if options.task != "auto" or task is None or task in (plan.task, plan.pixel_task):
+        return prepared
+    inferred = plan.task
+    prepared = prepare_inputs(replace(options, task=task))
+    prepared.plan.reason = (
+        f"because {_loss_words(options, task)} (the target alone looks {inferred})"
+    )
+    return prepared
+
+
+def _task_of_losses(options: ComputeOptions) -> str | None:
+    """The one task every ``-l`` loss applies to (None: no -l, or several tasks)."""
+    from losscli import registry
+
+    if not options.losses:
+        return None
+    common: set[str] | None = None
+    for text in options.losses:
+        spec, _ = registry.parse_loss_option(text)
+        common = set(spec.tasks) if common is None else common & set(spec.tasks)
+    return next(iter(common)) if common is not None and len(common) == 1 else None
+
+
+def _loss_words(options: ComputeOptions, task: str) -> str:
+    from losscli import registry
+
+    names = list(dict.fromkeys(registry.parse_loss_option(t)[0].name for t in options.losses))
+    if len(names) == 1:
+        return f"-l {names[0]} is a {task} loss"
+    return f"-l {', '.join(names)} are {task} losses"
 
 
 def _check_positive(options: ComputeOptions, plan) -> None:

@@ -132,3 +132,71 @@ def test_binary_losses_finite_on_exact_zero_and_one(runner, tmp_path, convention
     )
     assert result.exit_code == 0, result.output
     assert np.isfinite(json.loads(result.stdout)["losses"][loss]["value"])
+
+
+# --------------------------------------------------------------------------- aliases
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("bce_with_logits", "-l bce --from-logits"),
+        ("nll", "-l sparse_cce --from-logits"),
+        ("sigmoid_focal", "-l focal --from-logits"),
+        ("cross_entropy", "-l cce --from-logits"),
+        ("kl_div", "-l kl_divergence --from-logits"),
+        ("poisson_nll_loss", "-l poisson:log_input=true"),
+    ],
+)
+def test_framework_names_with_other_inputs_are_not_aliases(name, advice) -> None:
+    from losscli import registry
+    from losscli.errors import ParameterError
+
+    assert all(name not in spec.aliases for spec in registry.all_specs())
+    with pytest.raises(ParameterError) as caught:
+        registry.get(name)
+    assert advice in caught.value.message
+
+
+def test_nll_advice_is_right_on_log_probabilities() -> None:
+    torch = pytest.importorskip("torch")
+    import losscli
+
+    log_p = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5]]))
+    y = np.array([0, 2, 1])
+    expected = float(torch.nn.functional.nll_loss(torch.tensor(log_p), torch.tensor(y)))
+    got = losscli.loss("sparse_cce", y, log_p, from_logits=True)
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert got == pytest.approx(-(np.log(0.7) + np.log(0.6) + np.log(0.25)) / 3, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- task from -l
+
+TWO_FLOATS = "y,yhat\n10.5,11\n200.25,190\n10.5,12\n200.25,210\n"
+
+
+def test_two_valued_float_target_follows_a_regression_loss(runner, tmp_path: Path) -> None:
+    from losscli.cli.main import app
+
+    path = tmp_path / "f.csv"
+    path.write_text(TWO_FLOATS)
+    result = runner.invoke(app, ["compute", str(path), "-l", "mse", "-l", "mae", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["task"] == "regression"
+    assert "-l mse, mae are regression losses" in document["task_reason"]
+    # errors 0.5, -10.25, 1.5, 9.75
+    assert document["losses"]["mse"]["value"] == pytest.approx(
+        (0.25 + 105.0625 + 2.25 + 95.0625) / 4
+    )
+    assert document["losses"]["mae"]["value"] == pytest.approx(22.0 / 4)
+
+
+def test_losses_of_two_tasks_give_an_error_naming_the_file(runner, tmp_path: Path) -> None:
+    from losscli.cli.main import app
+
+    path = tmp_path / "f.csv"
+    path.write_text(TWO_FLOATS)
+    result = runner.invoke(app, ["compute", str(path), "-l", "mse", "-l", "bce", "-f", "json"])
+    assert result.exit_code == 2
+    assert f"{path}: loss 'mse' does not apply to a binary task" in result.output

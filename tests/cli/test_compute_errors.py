@@ -110,9 +110,9 @@ CASES = [
         "pos_weight)",
     ),
     (
-        "loss for another task",
-        ["ok.csv", "-l", "mse"],
-        "loss 'mse' does not apply to a binary task (it is for regression); losses for binary: "
+        "losses of two tasks",
+        ["ok.csv", "-l", "mse", "-l", "bce"],
+        "ok.csv: loss 'mse' does not apply to a binary task (it is for regression); losses for binary: "
         "bce, focal, hinge, squared_hinge, brier (hint: if the data is a regression task, "
         "say so with --task regression)",
     ),

@@ -319,10 +319,14 @@ def test_semicolon_file_read_with_commas_hints_the_delimiter(tmp_path):
 def test_loss_of_another_task_hints_the_task(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("y,yhat\n0,0.5\n1,0.7\n1,1.2\n0,0.1\n")
-    out = compute("runner", path, "-l", "mse")
+    out = compute("runner", path, "-l", "mse", "-l", "bce")  # losses of two tasks
     assert out.code == 2 and "hint: if the data is a regression task" in out.stderr
     out = compute("runner", path, "-l", "mse", "--task", "regression", "-f", "json")
     assert out.losses() == {"mse": approx(np.mean([0.25, 0.09, 0.04, 0.01]))}
+    # --task auto and only regression losses: the task follows the losses
+    out = compute("runner", path, "-l", "mse", "-f", "json")
+    assert out.losses() == {"mse": approx(np.mean([0.25, 0.09, 0.04, 0.01]))}
+    assert "-l mse is a regression loss (the target alone looks binary)" in out.stderr
 
 
 def test_chunk_rows_zero_and_positive_on_multiclass(tmp_path):
