@@ -112,9 +112,9 @@ CASES = [
     (
         "losses of two tasks",
         ["ok.csv", "-l", "mse", "-l", "bce"],
-        "ok.csv: loss 'mse' does not apply to a binary task (it is for regression); losses for binary: "
-        "bce, focal, hinge, squared_hinge, brier (hint: if the data is a regression task, "
-        "say so with --task regression)",
+        "ok.csv: loss 'mse' does not apply to a binary task (it is for regression); "
+        "losses for binary: bce, focal, hinge, squared_hinge, brier "
+        "(hint: if the data is a regression task, say so with --task regression)",
     ),
     (
         "row-count mismatch",
