@@ -255,7 +255,7 @@ def recommend(
         if summary is not None:
             evidence = _exact_regression(evidence, summary)
         values = evidence.values
-        recommendation = decide_regression(evidence)
+        recommendation = decide_regression(evidence, pred_matrix)
         if shape is not None:
             warnings += activation_warnings(
                 "regression", shape, target_range=(float(matrix.min()), float(matrix.max()))

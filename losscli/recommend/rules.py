@@ -175,9 +175,17 @@ def huber_delta(evidence: DistributionEvidence) -> float:
     return HUBER_EFFICIENCY_K * scale if scale > 0.0 else 1.0
 
 
-def decide_regression(evidence: RegressionEvidence) -> Recommendation:
+def decide_regression(
+    evidence: RegressionEvidence, predictions: np.ndarray | None = None
+) -> Recommendation:
     """MSE, Huber or MAE from the outlier shares, skewness and kurtosis (module docstring);
-    Poisson first for a single column of non-negative integer targets (counts)."""
+    Poisson first for a single column of non-negative integer targets (counts).
+
+    Poisson's ``log_input`` follows the predictions when given: non-negative values are
+    rates (``log_input=false``), values that can be negative are log rates
+    (``log_input=true``). Without predictions it stays ``log_input=true`` (a linear output
+    read as log(rate)) and the reason names the rate form too.
+    """
     chosen = _decide_regression(evidence)
     if evidence.per_output:
         chosen = _per_output(evidence, chosen)
@@ -187,11 +195,60 @@ def decide_regression(evidence: RegressionEvidence) -> Recommendation:
     # Counts (docs/recommend.md): the Poisson deviance is the natural loss (Nelder &
     # Wedderburn 1972; McCullagh & Nelder 1989, ch. 6), with a log link: the linear output
     # is log(rate) (``log_input=true``, PyTorch's PoissonNLLLoss default), exp gives the rate.
-    reason = (
+    counts = (
         f"Because the target is non-negative integers (counts, mean {_num(targets.mean)}, "
-        f"variance {_num(targets.std**2)}), the Poisson deviance with a log link fits: a "
-        "linear output read as log(rate) (exp output), log_input=true."
+        f"variance {_num(targets.std**2)})"
     )
+    values = None if predictions is None else np.asarray(predictions, dtype=np.float64)
+    if values is not None:
+        values = values[np.isfinite(values)]
+    if values is not None and values.size and float(values.min()) >= 0.0:
+        # Non-negative predictions are rates (QA issue 4): log_input=true would read a rate
+        # of 3 as e^3 ≈ 20.
+        log_input, activation = False, "exp"
+        reason = (
+            f"{counts} and the predictions are non-negative rates (mean {_num(values.mean())}, "
+            f"from {_num(values.min())} to {_num(values.max())}), the Poisson deviance fits "
+            "on the rates: log_input=false (an exp or softplus output gives the rate)."
+        )
+        form = (
+            "counts: the predictions are rates (all >= 0), so log_input=false; if they are "
+            "log rates instead, use log_input=true"
+        )
+    elif values is not None and values.size and _on_count_scale(values, targets.mean):
+        # Some negative values, yet their mean matches the counts' (not exp of it): a linear
+        # model's rate predictions (QA issue 4). Neither Poisson form fits them: rates must
+        # be >= 0, and read as log rates they would be e^ŷ. Keep the evidence-based loss.
+        negative = float(np.mean(values < 0.0))
+        note = (
+            f"counts: the predictions are on the count scale (mean {_num(values.mean())} vs "
+            f"the targets' {_num(targets.mean)}) but {_pct(negative)} are negative: Poisson "
+            "(log_input=false) needs rates >= 0, so use an exp or softplus output (or clip) "
+            "to use it"
+        )
+        return replace(chosen, notes=(*chosen.notes, note))
+    elif values is not None and values.size:
+        log_input, activation = True, "linear"
+        reason = (
+            f"{counts} and some predictions are negative (min {_num(values.min())}), so they "
+            "are log rates: the Poisson deviance with a log link fits, a linear output read "
+            "as log(rate) (exp output), log_input=true."
+        )
+        form = (
+            "counts: the activation is linear on the log scale (log link); apply exp to get "
+            "the predicted rate"
+        )
+    else:
+        log_input, activation = True, "linear"
+        reason = (
+            f"{counts}, the Poisson deviance with a log link fits: a linear output read as "
+            "log(rate) (exp output), log_input=true; a model whose output is the rate itself "
+            "(exp or softplus) uses log_input=false."
+        )
+        form = (
+            "counts: the activation is linear on the log scale (log link); apply exp to get "
+            "the predicted rate"
+        )
     first = Alternative(
         chosen.loss,
         "when the integers are measurements rather than counts, or counts so large that "
@@ -199,20 +256,23 @@ def decide_regression(evidence: RegressionEvidence) -> Recommendation:
         chosen.params,
     )
     rest = tuple(a for a in chosen.alternatives if a.loss != "poisson")
-    notes = (
-        *chosen.notes,
-        "counts: the activation is linear on the log scale (log link); apply exp to get the "
-        "predicted rate",
-    )
     return Recommendation(
         "poisson",
-        "linear",
-        {"log_input": True},
+        activation,
+        {"log_input": log_input},
         reason,
         "regression/poisson",
         (first, *rest),
-        notes,
+        (*chosen.notes, form),
     )
+
+
+def _on_count_scale(predictions: np.ndarray, target_mean: float) -> bool:
+    """Whether predictions with negative values are rates (their mean is nearer the targets'
+    mean) rather than log rates (the mean of their exp is nearer)."""
+    with np.errstate(over="ignore"):
+        exp_mean = float(np.mean(np.exp(np.minimum(predictions, 700.0))))
+    return abs(float(predictions.mean()) - target_mean) <= abs(exp_mean - target_mean)
 
 
 def _per_output(evidence: RegressionEvidence, pooled: Recommendation) -> Recommendation:
