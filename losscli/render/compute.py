@@ -242,13 +242,17 @@ def rich_tables(report: Mapping[str, Any]) -> list[Any]:
     return renderables
 
 
-CSV_HEADER = ("loss", "name", "value", "slice", "output", "n_samples", "params")
+#: ``scope`` says what a row covers: ``all`` (the whole input), ``output`` (one output of
+#: ``--per-output``) or ``slice`` (one ``--group-by`` value, which may be the empty text).
+CSV_HEADER = ("loss", "name", "value", "scope", "slice", "output", "n_samples", "params")
 #: Added after ``CSV_HEADER`` when ``--ci`` computed intervals (on the whole-input rows).
 CSV_CI_HEADER = ("ci_low", "ci_high", "ci_level")
 
 
 def csv_report(report: Mapping[str, Any]) -> str:
-    """One row per loss (then per output, then per slice); ``params`` as compact JSON;
+    """One row per loss (then per output, then per slice, told apart by ``scope``: an
+    empty ``--group-by`` value is a ``slice`` row with an empty ``slice``, not the overall
+    ``all`` row); ``params`` as compact JSON;
     with ``--ci``, the interval's bounds and level on each loss's whole-input row."""
     rows: list[list[Any]] = []
     n = report["n_samples"]
@@ -257,9 +261,9 @@ def csv_report(report: Mapping[str, Any]) -> str:
         params = json.dumps(entry["params"], separators=(",", ":"), ensure_ascii=False)
         ci = entry.get("ci") or {}
         interval = [ci.get("low"), ci.get("high"), ci.get("level")] if with_ci else []
-        rows.append([label, entry["name"], entry["value"], "", "", n, params, *interval])
+        rows.append([label, entry["name"], entry["value"], "all", "", "", n, params, *interval])
         for output, value in entry.get("per_output", {}).items():
-            rows.append([label, entry["name"], value, "", clean(output), n, params])
+            rows.append([label, entry["name"], value, "output", "", clean(output), n, params])
     group_by = report.get("group_by")
     if group_by:
         for key, part in group_by["slices"].items():
@@ -271,6 +275,7 @@ def csv_report(report: Mapping[str, Any]) -> str:
                         label,
                         entry["name"],
                         value["value"],
+                        "slice",
                         clean(key),
                         "",
                         part["n_samples"],

@@ -200,3 +200,25 @@ def test_losses_of_two_tasks_give_an_error_naming_the_file(runner, tmp_path: Pat
     result = runner.invoke(app, ["compute", str(path), "-l", "mse", "-l", "bce", "-f", "json"])
     assert result.exit_code == 2
     assert f"{path}: loss 'mse' does not apply to a binary task" in result.output
+
+
+# --------------------------------------------------------------------------- CSV scope
+
+
+def test_csv_scope_tells_an_empty_slice_from_the_overall_row(runner, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from losscli.cli.main import app
+
+    path = tmp_path / "g.csv"
+    path.write_text('y,yhat,g\n1.5,1,a\n2.5,3.5,""\n3.5,3.5,a\n')
+    result = runner.invoke(app, ["compute", str(path), "-l", "mse", "--group-by", "g", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["scope"], r["slice"], r["n_samples"]) for r in rows] == [
+        ("all", "", "3"),
+        ("slice", "", "1"),
+        ("slice", "a", "2"),
+    ]
+    assert [float(r["value"]) for r in rows] == pytest.approx([1.25 / 3, 1.0, 0.125])
