@@ -77,7 +77,16 @@ def test_json_floats_are_full_precision(mode, data):
 def test_csv_format(mode, data):
     out = compute(mode, data, "-l", "mse", "-l", "mae", "-f", "csv", "--group-by", "region")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert list(rows[0]) == ["loss", "name", "value", "slice", "output", "n_samples", "params"]
+    assert list(rows[0]) == [
+        "loss",
+        "name",
+        "value",
+        "scope",
+        "slice",
+        "output",
+        "n_samples",
+        "params",
+    ]
     assert (
         float(rows[0]["value"]) == MSE and rows[0]["slice"] == "" and rows[0]["n_samples"] == "30"
     )
