@@ -207,6 +207,19 @@ def compare(
     check_resamples(bootstrap)
     gate_margin = parse_margin(margin)
     targets, models = parse_models(files)
+    # Every file before any is read: a missing third file is one error line, not the
+    # first model's task line and then the error.
+    from losscli.errors import InputError
+
+    for path in (targets, *(path for _, path in models)):
+        if not os.path.exists(path):
+            raise InputError(
+                "no such file", file=path, hint="check the path and the current directory"
+            )
+        if os.path.isdir(path):
+            raise InputError(
+                "is a directory, not a file", file=path, hint="name a CSV or Parquet file"
+            )
     report = compare_models(
         targets,
         models,

@@ -405,6 +405,11 @@ def _run(options: ComputeOptions) -> None:
         raise ParameterError(
             f"--chunk-rows must be a positive number of rows, got {options.chunk_rows}"
         )
+    if options.ci is not None:  # before reading: a bad --ci is one error line, no task line
+        from losscli.bootstrap import check_level, check_resamples
+
+        check_level(options.ci)
+        check_resamples(options.bootstrap)
     # Engine choice, then the whole input (memory) or its head (streaming/dask).
     prepared = _prepare(options, prepare_inputs)
     plan, layout = prepared.plan, prepared.layout

@@ -222,3 +222,44 @@ def test_csv_scope_tells_an_empty_slice_from_the_overall_row(runner, tmp_path: P
         ("slice", "a", "2"),
     ]
     assert [float(r["value"]) for r in rows] == pytest.approx([1.25 / 3, 1.0, 0.125])
+
+
+# --------------------------------------------------------------------------- early checks
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ci", "1.5"], "confidence level must be between 0 and 1 (exclusive), got 1.5"),
+        (["--ci", "0.9", "--bootstrap", "0"], "--bootstrap must be at least 10 resamples, got 0"),
+    ],
+)
+def test_bad_ci_options_are_one_line_before_reading(runner, tmp_path, args, message) -> None:
+    done = subprocess.run(
+        [*LOSSCLI, "compute", "f.csv", "-l", "mse", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [done.stderr.strip()]
+    assert message in done.stderr
+    # checked before reading: f.csv does not exist, and that is not what is reported
+    assert "no such file" not in done.stderr
+
+
+def test_compare_checks_every_file_before_reading(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("y,yhat\n1.5,1\n2.5,2\n3.5,3\n")
+    done = subprocess.run(
+        [*LOSSCLI, "compare", "t.csv", "t.csv", "missing.csv"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "losscli: error: missing.csv: no such file "
+        "(hint: check the path and the current directory)\n"
+    )
