@@ -218,12 +218,23 @@ def resolve_requests(
             requests.append(replace(request, from_all=True))
     if not options and not all_losses and not also and default is not None:
         options = [default]
-    for text in [*options, *also]:
+    named: dict[str, str] = {}  # label -> the first -l text that asked for it
+    for index, text in enumerate([*options, *also]):
         request = parse_request(
             text, task, from_logits=from_logits, pooled=pooled, pixel_task=pixel_task
         )
         assert request is not None  # strict requests raise instead
         requests.append(request)
+        if index >= len(options):
+            continue  # a loss --fail-if names is computed with the -l losses, not again
+        if request.label in named:
+            # -l logistic -l log_loss -l bce: aliases of one loss, one row, and say so
+            warnings.append(
+                f"-l {text} is the same loss as -l {named[request.label]} "
+                f"({request.label}); it is computed once"
+            )
+        else:
+            named[request.label] = text
     unique: dict[str, LossRequest] = {}
     for request in requests:
         unique.setdefault(request.label, request)
@@ -472,7 +483,8 @@ def finish_states(
         result = LossResult(
             label=request.label,
             name=request.name,
-            params=dict(request.params),
+            # the values used: epsilon 1e-7, not null (the convention decided it)
+            params=request.spec.effective_params(request.params, conv),
             value=_finish(request, state["losses"][request.label], conv, task),
             state=state["losses"][request.label],
         )
@@ -492,7 +504,7 @@ def finish_states(
             LossResult(
                 label=r.label,
                 name=r.name,
-                params=dict(r.params),
+                params=r.spec.effective_params(r.params, conv),
                 value=_slice_value(r, part["losses"][r.label], conv, task, key),
                 state=part["losses"][r.label],
             )

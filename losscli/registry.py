@@ -51,6 +51,10 @@ class Param:
     low_inclusive: bool = True
     high_inclusive: bool = True
     choices: tuple[Any, ...] | None = None
+    #: For a ``None`` default that the convention decides (``epsilon``, ``smooth``):
+    #: ``unset(convention, loss_name)`` -> the value the loss uses, given by the same
+    #: function the loss resolves it with. Reports show that value, not ``null``.
+    unset: Callable[[Any, str], Any] | None = field(default=None, compare=False, repr=False)
 
     def range_text(self) -> str:
         """The valid range as text, e.g. ``(0, 1)`` or ``>= 0``."""
@@ -193,6 +197,15 @@ class LossSpec:
         if given:
             raise ParameterError(self._unknown_param_message(next(iter(given))))
         return resolved
+
+    def effective_params(self, params: Mapping[str, Any], convention: Any) -> dict[str, Any]:
+        """``params`` with each unset (``None``) value the convention decides replaced by
+        the value the loss uses under ``convention`` (epsilon 1e-7, smooth 1.0 …)."""
+        effective = dict(params)
+        for p in self.params:
+            if effective.get(p.name) is None and p.unset is not None:
+                effective[p.name] = p.unset(convention, self.name)
+        return effective
 
     def for_task(self, task: str | None) -> LossSpec:
         """The form of this loss for ``task`` (itself when it has one form)."""

@@ -86,7 +86,7 @@ def test_unknown_loss_suggests_names():
 def test_resolve_all_default_and_duplicates():
     requests, warnings = resolve_requests(["mse", "l2", "huber:delta=2"], "regression")
     assert [r.label for r in requests] == ["mse", "huber:delta=2"]
-    assert warnings == []
+    assert warnings == ["-l l2 is the same loss as -l mse (mse); it is computed once"]
     requests, _ = resolve_requests([], "regression", all_losses=True)
     assert [r.name for r in requests] == [
         "mse",

@@ -947,6 +947,7 @@ _EPSILON = Param(
     low=0.0,
     high=0.5,
     high_inclusive=False,
+    unset=lambda convention, loss: _epsilon(None, convention),
 )
 _BINARY_SMOOTHING = Param(
     "label_smoothing",
@@ -1111,6 +1112,7 @@ SPECS: tuple[LossSpec, ...] = (
                 "weight samples by alpha (positives) and "
                 "1-alpha (negatives); default: the convention's (on, Keras off)",
                 type=bool,
+                unset=lambda convention, loss: _apply_class_balancing(None, convention),
             ),
         ),
         per_sample=binary_focal,

@@ -430,6 +430,7 @@ def _shared_params() -> tuple[Param, ...]:
             "added to numerator and denominator; keeps empty masks finite "
             "(unset: the profile's value, 1.0 under losscli, 0 under keras)",
             low=0.0,
+            unset=lambda convention, loss: float(_option(convention, loss, "smooth")),
         ),
         Param(
             "pooling",
@@ -438,6 +439,7 @@ def _shared_params() -> tuple[Param, ...]:
             "all pixels (unset: the profile's value, per_image under losscli)",
             type=str,
             choices=POOLINGS,
+            unset=lambda convention, loss: _option(convention, loss, "pooling"),
         ),
         Param(
             "from_logits", False, "predictions are logits (sigmoid / softmax applied)", type=bool

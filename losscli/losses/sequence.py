@@ -512,12 +512,16 @@ SPECS: tuple[LossSpec, ...] = (
                 low=0.0,
                 high=0.5,
                 high_inclusive=False,
+                unset=lambda convention, loss: convention.epsilon,
             ),
             Param(
                 "renormalize",
                 None,
                 "rescale probability rows to sum 1 (default: the convention's; keras does)",
                 type=bool,
+                unset=lambda convention, loss: bool(
+                    _option(convention, loss, "renormalize", False)
+                ),
             ),
             Param(
                 "class_weights",

@@ -263,3 +263,76 @@ def test_compare_checks_every_file_before_reading(tmp_path: Path) -> None:
         "losscli: error: missing.csv: no such file "
         "(hint: check the path and the current directory)\n"
     )
+
+
+# --------------------------------------------------------------------------- params, dups
+
+
+@pytest.mark.parametrize(
+    ("convention", "epsilon", "balancing"),
+    [
+        ("losscli", 1e-7, True),
+        ("keras", 1e-7, False),
+        ("torch", 0.0, True),
+        ("sklearn", 2.0**-52, True),
+    ],
+)
+def test_json_params_show_the_values_the_convention_gave(
+    runner, tmp_path, convention, epsilon, balancing
+) -> None:
+    from losscli.cli.main import app
+
+    path = tmp_path / "p.csv"
+    path.write_text("y,prob\n1,0.9\n0,0.2\n1,0.6\n")
+    result = runner.invoke(
+        app,
+        [
+            "compute",
+            str(path),
+            "-l",
+            "bce",
+            "-l",
+            "focal",
+            "--convention",
+            convention,
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    losses = json.loads(result.stdout)["losses"]
+    assert losses["bce"]["params"]["epsilon"] == epsilon
+    assert losses["focal"]["params"]["epsilon"] == epsilon
+    assert losses["focal"]["params"]["apply_class_balancing"] is balancing
+
+
+def test_effective_segmentation_params_follow_the_convention() -> None:
+    from losscli import registry
+    from losscli.conventions import get_convention
+
+    dice = registry.get("dice")
+    params = dice.resolve_params({})
+    assert params["smooth"] is None and params["pooling"] is None
+    assert dice.effective_params(params, get_convention("losscli")) == {
+        "smooth": 1.0,
+        "pooling": "per_image",
+        "from_logits": False,
+    }
+    assert dice.effective_params(params, get_convention("keras"))["smooth"] == 0.0
+    assert dice.effective_params(params, get_convention("keras"))["pooling"] == "global"
+    # a value given stays
+    given = dice.resolve_params({"smooth": "2"})
+    assert dice.effective_params(given, get_convention("keras"))["smooth"] == 2.0
+
+
+def test_duplicate_aliases_warn(runner, tmp_path: Path) -> None:
+    from losscli.cli.main import app
+
+    path = tmp_path / "p.csv"
+    path.write_text(P01)
+    result = runner.invoke(
+        app, ["compute", str(path), "-l", "logistic", "-l", "log_loss", "-l", "bce", "-f", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: -l log_loss is the same loss as -l logistic (bce)" in result.output
+    assert "warning: -l bce is the same loss as -l logistic (bce)" in result.output
