@@ -322,6 +322,8 @@ def loss_label(name: str, params: Mapping[str, Any], spec: LossSpec | None = Non
 
 
 def _format_value(value: Any) -> str:
+    if isinstance(value, bool):  # as typed on the command line: bce:from_logits=true
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, Sequence) and not isinstance(value, str):

@@ -167,6 +167,7 @@ def list_csv(specs: Sequence[LossSpec]) -> str:
     writer.writerow([h.replace(" ", "_") for h in _LIST_HEADERS])
     for spec in specs:
         name, _, _, activation, robust, params = _list_row(spec)
+        params = "" if params == "—" else params  # no parameters: an empty field, not a dash
         writer.writerow(
             [name, ";".join(spec.aliases), ";".join(spec.tasks), activation, robust, params]
         )

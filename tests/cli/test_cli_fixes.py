@@ -336,3 +336,35 @@ def test_duplicate_aliases_warn(runner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "warning: -l log_loss is the same loss as -l logistic (bce)" in result.output
     assert "warning: -l bce is the same loss as -l logistic (bce)" in result.output
+
+
+def test_recommend_and_compute_spell_boolean_keys_alike(runner, tmp_path: Path) -> None:
+    from losscli import registry
+    from losscli.cli.main import app
+    from losscli.evaluation import parse_request
+
+    assert registry.loss_label("bce", {"from_logits": True}) == "bce:from_logits=true"
+    assert parse_request("bce:from_logits=true", "binary").label == "bce:from_logits=true"
+    path = tmp_path / "lg.csv"
+    path.write_text("y,logit\n1,2.5\n0,-1.2\n1,0.3\n0,-3\n1,4\n0,1\n")
+    result = runner.invoke(app, ["recommend", str(path), "-p", "logit", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    losses = json.loads(result.stdout)["losses"]
+    assert "bce:from_logits=true" in losses and "bce:from_logits=True" not in losses
+    z = np.array([2.5, -1.2, 0.3, -3, 4, 1])
+    y = np.array([1, 0, 1, 0, 1, 0])
+    expected = np.mean(np.log1p(np.exp(-z)) + (1 - y) * z)
+    assert losses["bce:from_logits=true"]["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_list_csv_leaves_an_empty_parameter_field(runner) -> None:
+    import csv
+    import io
+
+    from losscli.cli.main import app
+
+    result = runner.invoke(app, ["list", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["mse"]["parameters"] == ""
+    assert "—" not in result.stdout
