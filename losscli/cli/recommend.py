@@ -238,10 +238,17 @@ def _read(
     for name in (weight, group):
         if name and name not in header and name not in pred_header:
             select_columns(header, name, file=targets_path)  # raises, listing the columns
-    left = read_table(targets_path, columns=_unique([*target_names, *target_roles]), **options)
+    keys = [id_column] if id_column else []  # ids compare as written, not as float64
+    left = read_table(
+        targets_path,
+        columns=_unique([*target_names, *target_roles]),
+        text_columns=keys,
+        **options,
+    )
     right = read_table(
         predictions_path,
-        columns=_unique([*prediction_names, *pred_roles, *([id_column] if id_column else [])]),
+        columns=_unique([*prediction_names, *pred_roles, *keys]),
+        text_columns=keys,
         **options,
     )
     left, right = pair_tables(left, right, id_column=id_column)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -28,7 +28,7 @@ from losscli.io.sources import (
     open_utf8,
     polars_failures,
 )
-from losscli.io.table import Table
+from losscli.io.table import Table, parse_number
 
 # Rows looked at to decide whether a column is numeric (parsed to float64 by the fast
 # reader) or text; a wrong guess only costs a second, text-typed read.
@@ -146,9 +146,14 @@ def header_of(source: Source, has_header: bool = True) -> list[str]:
 
 
 def read_csv_table(
-    source: Source, columns: Sequence[str] | None = None, *, has_header: bool = True
+    source: Source,
+    columns: Sequence[str] | None = None,
+    *,
+    has_header: bool = True,
+    text_columns: Collection[str] = (),
 ) -> Table:
-    """Read ``columns`` (all when None) of a CSV source into a :class:`Table`.
+    """Read ``columns`` (all when None) of a CSV source into a :class:`Table`;
+    ``text_columns`` (ids, group keys) keep their text as written, even when numeric.
 
     Raises:
         InputError: any malformed input, naming file, line and column.
@@ -158,9 +163,9 @@ def read_csv_table(
     if not sample:  # the sample skips blank lines: nothing after the header at all
         raise _no_rows(source, has_header)
     if complete and len(sample) <= SMALL_FILE_ROWS:
-        return small_table(source, names, wanted, first_line, has_header)
+        return small_table(source, names, wanted, first_line, has_header, text_columns)
     read = _with_sentinel(names, wanted)
-    numeric = _numeric_guess(names, read, sample)
+    numeric = _numeric_guess(names, read, sample, text_columns)
     try:
         frame = _polars_read(
             _polars_input(source), source, names, read, numeric, skip_lines=first_line - 1
@@ -169,7 +174,7 @@ def read_csv_table(
         raise
     except polars_failures() as error:
         frame = _after_fast_failure(source, names, read, has_header, first_line, error)
-    table, suspicious = _to_table(source, frame, read, first_line)
+    table, suspicious = _to_table(source, frame, read, first_line, text_columns)
     if read != wanted:
         table = table.select(wanted)
     if suspicious:
@@ -199,24 +204,21 @@ def _with_sentinel(names: Sequence[str], wanted: list[str]) -> list[str]:
     return [*wanted, names[-1]]
 
 
-def _numeric_guess(names: Sequence[str], wanted: Sequence[str], sample) -> dict[str, bool]:
+def _numeric_guess(
+    names: Sequence[str], wanted: Sequence[str], sample, text_columns: Collection[str] = ()
+) -> dict[str, bool]:
     index = {name: i for i, name in enumerate(names)}
     guess = {}
     for name in wanted:
         i = index[name]
-        guess[name] = all(_is_number(row[i]) for row in sample if i < len(row))
+        guess[name] = name not in text_columns and all(
+            _is_number(row[i]) for row in sample if i < len(row)
+        )
     return guess
 
 
 def _is_number(text: str) -> bool:
-    if text.strip() == "":
-        return True
-    try:
-        float(text)
-    except ValueError:
-        return False
-    # "1_000" is a Python float literal but not a CSV number polars would parse.
-    return "_" not in text
+    return text.strip() == "" or parse_number(text) is not None
 
 
 def _polars_input(source: Source):
@@ -314,10 +316,16 @@ def _careful_scan(
         )
 
 
-def _to_table(source: Source, frame, wanted: Sequence[str], first_line: int):
+def _to_table(
+    source: Source,
+    frame,
+    wanted: Sequence[str],
+    first_line: int,
+    text_columns: Collection[str] = (),
+):
     """The Table of a polars frame, and whether it needs the careful scan: empty values may
     be blank lines or short rows, and text with line breaks means a quoted field spanned
-    lines (then rows no longer map to lines one to one)."""
+    lines (then rows no longer map to lines one to one). ``text_columns`` stay text."""
     import polars as pl
 
     columns: dict[str, np.ndarray] = {}
@@ -328,6 +336,7 @@ def _to_table(source: Source, frame, wanted: Sequence[str], first_line: int):
         suspicious = suspicious or series.null_count() > 0
         if series.dtype == pl.String:
             suspicious = suspicious or bool(series.str.contains(r"[\r\n]").any())
+        if series.dtype == pl.String and name not in text_columns:
             as_number = series.cast(pl.Float64, strict=False)
             # Whitespace-only counts as empty, as in polars' float parsing and the
             # small-file reader: such a column is numeric with missing values there.
@@ -370,7 +379,12 @@ def _apply_scan(table: Table, result) -> Table:
 
 
 def small_table(
-    source: Source, names: Sequence[str], wanted: Sequence[str], first_line: int, has_header: bool
+    source: Source,
+    names: Sequence[str],
+    wanted: Sequence[str],
+    first_line: int,
+    has_header: bool,
+    text_columns: Collection[str] = (),
 ) -> Table:
     """A small file read whole by the careful scan (the same checks as the fast path's
     fallback), its values typed as polars would: a column is numeric when every value is
@@ -394,7 +408,7 @@ def small_table(
     missing: dict[str, np.ndarray] = {}
     for name in wanted:
         texts = [row[index[name]] for row in rows]
-        numbers = _polars_like_numbers(texts)
+        numbers = None if name in text_columns else _polars_like_numbers(texts)
         if numbers is None:
             columns[name] = np.array(texts, dtype=object)
         else:
@@ -419,12 +433,11 @@ def _polars_like_numbers(texts: list[str]) -> np.ndarray | None:
         if text.strip() == "":
             values[i] = np.nan
             continue
-        if text != text.rstrip() or "_" in text or not text.isascii():
+        number = parse_number(text)
+        # polars' CSV parser takes leading spaces but not trailing ones
+        if number is None or text != text.rstrip():
             return None
-        try:
-            values[i] = float(text)
-        except ValueError:
-            return None
+        values[i] = number
     return values
 
 

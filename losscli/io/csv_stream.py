@@ -15,7 +15,7 @@ import io
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -59,8 +59,10 @@ def iter_csv_tables(
     *,
     chunk_rows: int = 1_000_000,
     has_header: bool = True,
+    text_columns: Collection[str] = (),
 ) -> Iterator[Table]:
-    """Yield tables of ``chunk_rows`` rows (the last may be shorter) with flat memory.
+    """Yield tables of ``chunk_rows`` rows (the last may be shorter) with flat memory;
+    ``text_columns`` (ids, group keys) keep their text as written.
 
     The bytes are read block by block (decompressing and transcoding as a stream), each
     block is cut at the last record boundary (a newline outside quotes) and parsed by
@@ -73,12 +75,13 @@ def iter_csv_tables(
     if not sample:  # the sample skips blank lines: nothing after the header at all
         raise _no_rows(source, has_header)
     if complete and len(sample) <= csv_reader.SMALL_FILE_ROWS:
-        table = small_table(source, names, wanted, first_line, has_header)
+        table = small_table(source, names, wanted, first_line, has_header, text_columns)
         for start in range(0, table.n_rows, chunk_rows):
             yield _linearise(_slice(table, start, min(start + chunk_rows, table.n_rows)))
         return
     read = _with_sentinel(names, wanted)
-    numeric = _numeric_guess(names, read, sample)
+    numeric = _numeric_guess(names, read, sample, text_columns)
+    text = frozenset(text_columns)
     row_bytes = _average_row_bytes(sample, source.delimiter)
     block_bytes = int(min(max(chunk_rows * row_bytes * 1.1, MIN_BLOCK_BYTES), MAX_BLOCK_BYTES))
 
@@ -87,10 +90,12 @@ def iter_csv_tables(
     produced = 0
     if STREAM_WITH_POLARS_SCAN and source.compression is None and not source.transcode:
         blocks = _batch_tables(
-            source, names, read, numeric, has_header, first_line, chunk_rows, block_bytes
+            source, names, read, numeric, has_header, first_line, chunk_rows, block_bytes, text
         )
     else:
-        blocks = _block_tables(source, names, read, numeric, has_header, first_line, block_bytes)
+        blocks = _block_tables(
+            source, names, read, numeric, has_header, first_line, block_bytes, text
+        )
     for block_table in blocks:
         pending.append(block_table.select(wanted) if read != wanted else block_table)
         pending_rows += pending[-1].n_rows
@@ -149,7 +154,9 @@ def _average_row_bytes(sample, delimiter: str) -> float:
     return max(total / len(sample), 2.0)
 
 
-def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_rows, block_bytes):
+def _batch_tables(
+    source, names, read, numeric, has_header, first_line, chunk_rows, block_bytes, text=()
+):
     """Plain UTF-8 files: polars' own streaming scan (the fastest reader measured, see
     docs/input-files.md). Rows map to lines one to one until a batch shows empty values or
     polars fails; from there the block reader (which can locate problems and blank lines)
@@ -174,7 +181,7 @@ def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_ro
         ).select(positional)
         for frame in lazy.collect_batches(chunk_size=chunk_rows):
             frame.columns = list(read)
-            table, suspicious = _to_table(source, frame, read, first_line + done)
+            table, suspicious = _to_table(source, frame, read, first_line + done, text)
             if suspicious:
                 break
             yield table
@@ -186,7 +193,9 @@ def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_ro
     except polars_failures():  # any polars failure: the careful reader finds the cause
         pass
     skip = done
-    for table in _block_tables(source, names, read, numeric, has_header, first_line, block_bytes):
+    for table in _block_tables(
+        source, names, read, numeric, has_header, first_line, block_bytes, text
+    ):
         if skip >= table.n_rows:
             skip -= table.n_rows
             continue
@@ -195,7 +204,7 @@ def _batch_tables(source, names, read, numeric, has_header, first_line, chunk_ro
         yield table
 
 
-def _block_tables(source, names, wanted, numeric, has_header, first_line, block_bytes):
+def _block_tables(source, names, wanted, numeric, has_header, first_line, block_bytes, text=()):
     line = first_line  # file line of the first byte of the next block
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(open_utf8(source))
@@ -235,7 +244,7 @@ def _block_tables(source, names, wanted, numeric, has_header, first_line, block_
                 line += block.count(b"\n", 0, len(block) - len(stripped))
                 block = stripped
             if block:
-                table, lines = _parse_block(source, block, names, wanted, numeric, line)
+                table, lines = _parse_block(source, block, names, wanted, numeric, line, text)
                 del block
                 yield table
                 line += lines
@@ -333,7 +342,9 @@ def _record_boundary(buffer: bytes) -> int:
     return cut + 1
 
 
-def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> tuple[Table, int]:
+def _parse_block(
+    source, block: bytes, names, wanted, numeric, line: int, text_columns=()
+) -> tuple[Table, int]:
     """The table of one block of whole records, and the number of file lines it spans."""
     try:
         frame = _polars_read(block, source, names, wanted, numeric, skip_lines=0)
@@ -348,7 +359,7 @@ def _parse_block(source, block: bytes, names, wanted, numeric, line: int) -> tup
             raise InputError(
                 f"cannot parse the CSV ({detail})", file=source.name, line=line
             ) from None
-    table, suspicious = _to_table(source, frame, wanted, line)
+    table, suspicious = _to_table(source, frame, wanted, line, text_columns)
     if suspicious:
         result = _scan_block(source, block, names, line)
         table = _apply_scan(table, result)

@@ -57,11 +57,16 @@ def _ids(table: Table, column: str) -> np.ndarray:
 
         raise unknown_column_error(column, table.names, file=table.name)
     values = table.columns[column]
+    # Ids compare exactly, as the layout's group keys do (losscli.layout.labels): the
+    # readers give id columns as the text written in a CSV file ("01", "1" and "1.0" are
+    # three ids; surrounding spaces ignored) and Parquet integers as integers (exact beyond
+    # 2**53). Only a float column (a Parquet double, or a table read without
+    # ``text_columns``) compares as numbers, 7.0 as "7".
     if values.dtype == np.float64:
-        # Numeric ids compare as numbers ("7" and "7.0" are the same id); as strings so both
-        # sides (one may be text) compare alike.
         return np.array([_id_text(v) for v in values.tolist()], dtype=object).astype(str)
-    return values.astype(str)
+    if values.dtype.kind in "iu":
+        return values.astype(str)
+    return np.char.strip(values.astype(str))
 
 
 def _id_text(value: float) -> str:

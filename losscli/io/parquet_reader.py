@@ -7,7 +7,7 @@ and its "line" in messages is the 1-based row number.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -48,8 +48,11 @@ def parquet_names(source: Source) -> list[str]:
         raise _bad_parquet(source, error) from None
 
 
-def read_parquet_table(source: Source, columns: Sequence[str] | None = None) -> Table:
-    """Read ``columns`` (all when None) of a Parquet file."""
+def read_parquet_table(
+    source: Source, columns: Sequence[str] | None = None, *, text_columns: Collection[str] = ()
+) -> Table:
+    """Read ``columns`` (all when None) of a Parquet file; ``text_columns`` (ids, group
+    keys) keep integers exact (int64, not float64)."""
     import polars as pl
 
     wanted = _wanted(source, columns)
@@ -59,14 +62,18 @@ def read_parquet_table(source: Source, columns: Sequence[str] | None = None) -> 
         raise
     except polars_failures() as error:
         raise _bad_parquet(source, error) from None
-    table = frame_to_table(source.name, frame, first_line=1)
+    table = frame_to_table(source.name, frame, first_line=1, text_columns=text_columns)
     if table.n_rows == 0:
         raise InputError("no data rows (the Parquet file has 0 rows)", file=source.name)
     return table
 
 
 def iter_parquet_tables(
-    source: Source, columns: Sequence[str] | None, *, chunk_rows: int
+    source: Source,
+    columns: Sequence[str] | None,
+    *,
+    chunk_rows: int,
+    text_columns: Collection[str] = (),
 ) -> Iterator[Table]:
     """Yield ``chunk_rows``-row tables of a Parquet file in one streaming pass (polars'
     ``collect_batches``: each row group is decoded once, a few ahead, so memory stays flat;
@@ -91,7 +98,7 @@ def iter_parquet_tables(
             raise _bad_parquet(source, error) from None
         if frame is None:
             return
-        yield frame_to_table(source.name, frame, first_line=offset + 1)
+        yield frame_to_table(source.name, frame, first_line=offset + 1, text_columns=text_columns)
         offset += frame.height
 
 
@@ -107,16 +114,33 @@ def _wanted(source: Source, columns: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def frame_to_table(name: str, frame, *, first_line: int) -> Table:
+def frame_to_table(
+    name: str, frame, *, first_line: int, text_columns: Collection[str] = ()
+) -> Table:
     """A Table from a polars DataFrame: numeric and boolean columns as float64 (nulls as NaN,
-    remembered in ``missing``), everything else as literal strings."""
+    remembered in ``missing``), everything else as literal strings. Integer key columns
+    (``text_columns``) without nulls stay int64, so that ids beyond 2**53 stay distinct.
+
+    Raises:
+        InputError: a nested column (list, array, struct) or one of objects, which no role
+            can use.
+    """
     import polars as pl
 
     columns: dict[str, np.ndarray] = {}
     missing: dict[str, np.ndarray] = {}
     for column in frame.columns:
         series = frame.get_column(column)
-        if series.dtype.is_numeric() or series.dtype == pl.Boolean:
+        if series.dtype.is_nested() or series.dtype == pl.Object:
+            raise InputError(
+                f"type {_type_name(series)}: not a number or text",
+                file=name,
+                column=column,
+                hint="give each value its own column (one number or label per cell)",
+            )
+        if column in text_columns and series.dtype.is_integer() and not series.null_count():
+            values = series.to_numpy()  # int64 or uint64, exact
+        elif series.dtype.is_numeric() or series.dtype == pl.Boolean:
             series = series.cast(pl.Float64)
             if series.null_count():
                 missing[column] = series.is_null().to_numpy()
@@ -125,3 +149,9 @@ def frame_to_table(name: str, frame, *, first_line: int) -> Table:
             values = np.asarray(series.cast(pl.String).fill_null("").to_numpy(), dtype=object)
         columns[column] = values
     return Table(name=name, columns=columns, first_line=first_line, missing=missing)
+
+
+def _type_name(series) -> str:
+    """The short type polars prints in a frame's header (``list[i64]``), else its name."""
+    short = getattr(series.dtype, "_string_repr", None)  # not public: fall back to List(Int64)
+    return short() if callable(short) else str(series.dtype)

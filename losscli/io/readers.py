@@ -73,20 +73,23 @@ def read_table(
     delimiter: str | None = None,
     has_header: bool = True,
     encoding: str = "utf-8",
+    text_columns: Sequence[str] = (),
 ) -> Table:
     """Read a whole file (only ``columns``, all when None) into memory.
 
-    Numeric columns become float64, others literal strings. Every problem is an
-    :class:`~losscli.errors.InputError` naming the file, line and column.
+    Numeric columns become float64, others literal strings. ``text_columns`` are keys (ids,
+    group keys) compared exactly: a CSV one keeps its text as written ("01", "1.0" and "1"
+    differ), a Parquet integer one stays an integer (ids beyond 2**53 stay distinct).
+    Every problem is an :class:`~losscli.errors.InputError` naming the file, line and column.
     """
     source = resolve(path, delimiter=delimiter, encoding=encoding)
     if source.format == "parquet":
         from losscli.io.parquet_reader import read_parquet_table
 
-        return read_parquet_table(source, columns)
+        return read_parquet_table(source, columns, text_columns=text_columns)
     from losscli.io.csv_reader import read_csv_table
 
-    return read_csv_table(source, columns, has_header=has_header)
+    return read_csv_table(source, columns, has_header=has_header, text_columns=text_columns)
 
 
 def iter_tables(
@@ -97,19 +100,24 @@ def iter_tables(
     delimiter: str | None = None,
     has_header: bool = True,
     encoding: str = "utf-8",
+    text_columns: Sequence[str] = (),
 ) -> Iterator[Table]:
     """Yield the file as tables of ``chunk_rows`` rows (the last may be shorter), in flat
     memory; compressed files are decompressed as a stream. Each chunk's ``first_line`` is
     its first row's file line. Concatenated, the chunks equal :func:`read_table`'s table
     (except that a column's type is decided per chunk: a text value turns only the chunks
-    holding it into text)."""
+    holding it into text). ``text_columns`` as in :func:`read_table`."""
     source = resolve(path, delimiter=delimiter, encoding=encoding)
     _reuse_freed_memory()
     if source.format == "parquet":
         from losscli.io.parquet_reader import iter_parquet_tables
 
-        yield from iter_parquet_tables(source, columns, chunk_rows=chunk_rows)
+        yield from iter_parquet_tables(
+            source, columns, chunk_rows=chunk_rows, text_columns=text_columns
+        )
         return
     from losscli.io.csv_stream import iter_csv_tables
 
-    yield from iter_csv_tables(source, columns, chunk_rows=chunk_rows, has_header=has_header)
+    yield from iter_csv_tables(
+        source, columns, chunk_rows=chunk_rows, has_header=has_header, text_columns=text_columns
+    )

@@ -7,12 +7,32 @@ anything else is an ``object`` array of ``str`` (labels, ids), stored literally.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from losscli.errors import InputError
+
+# A number as polars' CSV parser reads one: ASCII decimal or scientific notation, or an
+# inf/infinity/nan spelling in any case, with an optional sign. Python's float() also takes
+# "1_000" and non-ASCII digits ("１２"), which polars does not: both readers use this.
+NUMBER_PATTERN = re.compile(
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)",
+    re.IGNORECASE,
+)
+# Characters that no number polars parses holds but float() tolerates.
+_NOT_IN_NUMBERS = re.compile(r"[^\x00-\x7f]|_")
+
+
+def parse_number(text: str) -> float | None:
+    """``text`` as a float when it is a number polars would parse (surrounding ASCII spaces
+    allowed), else None."""
+    stripped = text.strip(" \t")
+    if NUMBER_PATTERN.fullmatch(stripped) is None:
+        return None
+    return float(stripped)
 
 
 @dataclass
@@ -106,15 +126,20 @@ class Table:
             parsed = values.astype(np.float64)
         except (TypeError, ValueError):
             parsed = None
-        if parsed is not None and np.isfinite(parsed).all():
+        # astype takes what float() takes; one regex pass over the joined text (no loop
+        # over rows) rejects the "1_000" and "１２" polars would not read.
+        if (
+            parsed is not None
+            and np.isfinite(parsed).all()
+            and _NOT_IN_NUMBERS.search("\x00".join(map(str, values.tolist()))) is None
+        ):
             return parsed
         # The error path: find the first offending value to name it (a loop is fine here,
         # it stops at the first bad row and only runs when the input is already wrong).
         for row, value in enumerate(values):
             text = "" if value is None else str(value)
-            try:
-                number = float(text)
-            except ValueError:
+            number = parse_number(text)
+            if number is None:
                 if text.strip() == "":
                     message = "empty value where a number is needed"
                 else:
@@ -125,7 +150,7 @@ class Table:
                     line=self.line_of(row),
                     column=column,
                     hint=_parse_hint(text, self.line_of(row)),
-                ) from None
+                )
             if not np.isfinite(number):
                 raise InputError(
                     f"value {text!r} is not a finite number",

@@ -297,8 +297,16 @@ def read_inputs(
         order=order,
         group_by=group_by,
     )
+    # Ids and keys are compared exactly (as written in a CSV file), not as float64 numbers.
+    values = {ref.name for ref in (*roles.targets, *roles.predictions)}
+    keys = [
+        ref.name
+        for ref in (roles.id, roles.group, roles.group_by)
+        if ref is not None and ref.name not in values
+    ]
     tables = [
-        read_table(path, columns=roles.needed(source), **read) for source, path in enumerate(files)
+        read_table(path, columns=roles.needed(source), text_columns=keys, **read)
+        for source, path in enumerate(files)
     ]
     if len(tables) == 2:
         tables = list(pair_tables(tables[0], tables[1], id_column=id_column))
