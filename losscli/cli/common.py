@@ -73,6 +73,9 @@ def silence_stdout() -> None:
         pass  # io.UnsupportedOperation is an OSError and a ValueError
 
 
+_NUMPY_FP = r"(overflow|underflow|invalid value|divide by zero) encountered"
+
+
 def _one_line_warning(
     message: Warning | str,
     category: type[Warning],
@@ -101,6 +104,10 @@ def handles_errors(command: F) -> F:
         try:
             with warnings.catch_warnings():
                 warnings.showwarning = _one_line_warning
+                # NumPy's floating-point warnings ("overflow encountered in square") say
+                # nothing a user can act on: a non-finite loss is reported by the
+                # evaluation itself (an error naming the loss), not by NumPy.
+                warnings.filterwarnings("ignore", message=_NUMPY_FP, category=RuntimeWarning)
                 return command(*args, **kwargs)
         except BrokenPipeError:
             silence_stdout()

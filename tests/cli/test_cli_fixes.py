@@ -368,3 +368,17 @@ def test_list_csv_leaves_an_empty_parameter_field(runner) -> None:
     rows = {r["name"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert rows["mse"]["parameters"] == ""
     assert "—" not in result.stdout
+
+
+def test_no_numpy_warning_reaches_the_user_in_recommend(tmp_path: Path) -> None:
+    (tmp_path / "ovf.csv").write_text("y,yhat\n1e308,1e308\n-1e308,1e308\n1e-308,0\n")
+    done = subprocess.run(
+        [*LOSSCLI, "recommend", "ovf.csv", "-p", "yhat", "-f", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert "encountered" not in done.stderr, done.stderr
+    assert "RuntimeWarning" not in done.stderr
+    json.loads(done.stdout)  # valid JSON: no Infinity/NaN tokens
