@@ -76,7 +76,13 @@ def plan_from_head(
     name = "<stdin>" if first == "-" else first
     column_roles = resolve_roles([read_header(first, **read_options)], [name], **roles)
     head = next(
-        iter_tables(first, columns=column_roles.needed(0), chunk_rows=head_rows, **read_options),
+        iter_tables(
+            first,
+            columns=column_roles.needed(0),
+            chunk_rows=head_rows,
+            text_columns=column_roles.key_columns(),
+            **read_options,
+        ),
         None,
     )
     if head is None or head.n_rows == 0:

@@ -96,7 +96,7 @@ def iter_chunk_pieces(
         for path in paths:
             if progress is not None:
                 progress.start_file(str(path))
-            options = read_options or {}
+            options = {**(read_options or {}), **_key_options(plan, reader)}
             for table in reader(path, columns=columns, chunk_rows=chunk_rows, **options):
                 rows = _row_count(table)
                 if rows:
@@ -117,6 +117,18 @@ def iter_chunk_pieces(
             plans[name] = plan_for_file(plan, name)
         arrays = plans[name].arrays(table)
         yield Piece(state=chunk_state(arrays), rows=_arrays_rows(arrays), chunks=1)
+
+
+def _key_options(plan: Any, reader: Any) -> dict[str, Any]:
+    """``text_columns`` for losscli's own reader (also when the Dask engine wraps it): ids
+    and group keys read as written, as the in-memory path reads them. Other readers are
+    called as documented, without it."""
+    roles = getattr(plan, "roles", None)
+    own = reader is _default_reader or getattr(reader, "reader", None) is _default_reader
+    if not own or not hasattr(roles, "key_columns"):
+        return {}
+    keys = roles.key_columns()
+    return {"text_columns": keys} if keys else {}
 
 
 def plan_for_file(plan: Any, name: str | None) -> Any:

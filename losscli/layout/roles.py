@@ -62,6 +62,17 @@ class Roles:
             names.append(self.id.name)  # the join key is in both files
         return names
 
+    def key_columns(self) -> list[str]:
+        """The id and group-key columns, which readers keep as written (``text_columns``)
+        so that keys compare exactly: "01", "1" and "1.0" are three keys, and ids beyond
+        2**53 stay distinct (float64 would merge them)."""
+        values = {ref.name for ref in (*self.targets, *self.predictions)}
+        return [
+            ref.name
+            for ref in (self.id, self.group, self.group_by)
+            if ref is not None and ref.name not in values
+        ]
+
     def describe(self) -> dict[str, Any]:
         """The ``columns`` object of the JSON report."""
         described: dict[str, Any] = {
@@ -297,13 +308,7 @@ def read_inputs(
         order=order,
         group_by=group_by,
     )
-    # Ids and keys are compared exactly (as written in a CSV file), not as float64 numbers.
-    values = {ref.name for ref in (*roles.targets, *roles.predictions)}
-    keys = [
-        ref.name
-        for ref in (roles.id, roles.group, roles.group_by)
-        if ref is not None and ref.name not in values
-    ]
+    keys = roles.key_columns()  # compared exactly (as written), not as float64 numbers
     tables = [
         read_table(path, columns=roles.needed(source), text_columns=keys, **read)
         for source, path in enumerate(files)

@@ -55,12 +55,13 @@ def test_text_ids_are_compared_as_written(write):
     assert "3 ids not found" in error.message and "'01'" in error.message
 
 
-def test_group_by_keys_are_text_as_written(runner, write):
+@pytest.mark.parametrize("engine", ["memory", "streaming"])
+def test_group_by_keys_are_text_as_written(runner, write, engine):
     from losscli.cli.main import app
 
     path = write("g.csv", "g,y,yhat\n01,1,2\n1,1,1\n1.0,2,2\n")
     args = ["compute", path, "-t", "y", "-p", "yhat", "--group-by", "g", "-l", "mse", "-f", "csv"]
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, [*args, "--engine", engine])
     assert result.exit_code == 0, result.output
     rows = [line.split(",") for line in result.stdout.splitlines()[1:]]
     slices = {row[4]: float(row[2]) for row in rows if row[3] == "slice"}
