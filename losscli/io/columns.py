@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Sequence
 
 from losscli.errors import InputError
@@ -55,10 +56,15 @@ def _match(part: str, available: Sequence[str], file: str) -> list[str]:
     raise unknown_column_error(part, available, file=file)
 
 
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+
+
 def unknown_column_error(
     name: str, available: Sequence[str], *, file: str | None, pattern: bool = False
 ) -> InputError:
-    """The InputError for a column that is not there, listing the ones that are."""
+    """The InputError for a column that is not there, listing the ones that are (but not
+    the index pandas writes into Parquet, ``__index_level_0__``, which takes no role)."""
+    available = [n for n in available if not _PANDAS_INDEX.fullmatch(n)]
     listed = ", ".join(repr(n) for n in list(available)[:MAX_LISTED])
     if len(available) > MAX_LISTED:
         listed += f", … ({len(available)} in all)"

@@ -127,3 +127,18 @@ def test_parse_number_accepts_what_polars_accepts():
             assert got is None, text
         else:
             assert got is not None and (got == expected or (np.isnan(got) and np.isnan(expected)))
+
+
+def test_overflow_hint_and_hidden_pandas_index(write, tmp_path):
+    table = read_table(write("o.csv", "y,yhat\n1.5,2\n3.5,-1e400\n"))
+    error = input_error(table.numeric, "yhat")
+    assert error.line == 3 and error.message == "value -inf is not a finite number"
+    assert "beyond ±1.8e308" in error.hint
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame({"y": [1.5], "yhat": [1.0]}, index=[7]).to_parquet(tmp_path / "i.parquet")
+    from losscli.io import read_header, select_columns
+
+    names = read_header(tmp_path / "i.parquet")
+    assert "__index_level_0__" in names
+    error = input_error(select_columns, names, "nope", file="i.parquet")
+    assert error.message.endswith("available columns: 'y', 'yhat'")
