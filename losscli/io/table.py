@@ -106,20 +106,17 @@ class Table:
                 return values
             row = int(np.argmin(finite))
             mask = self.missing.get(column)
-            hint = "remove or fill missing and non-finite values"
             if mask is not None and mask[row]:
                 message = "empty value where a number is needed"
             else:
+                # The text is gone once parsed: "-1e400" and "-inf" both read as -inf.
                 message = f"value {_number_text(values[row])} is not a finite number"
-                if np.isinf(values[row]):
-                    # the text is gone once parsed: "-1e400" and "-inf" both read as -inf
-                    hint += " (a number beyond ±1.8e308 reads as infinite)"
             raise InputError(
                 message,
                 file=self.name,
                 line=self.line_of(row),
                 column=column,
-                hint=hint,
+                hint="remove or fill missing and non-finite values",
             )
         if values.dtype.kind in "iub":
             return values.astype(np.float64)

@@ -129,11 +129,7 @@ def test_parse_number_accepts_what_polars_accepts():
             assert got is not None and (got == expected or (np.isnan(got) and np.isnan(expected)))
 
 
-def test_overflow_hint_and_hidden_pandas_index(write, tmp_path):
-    table = read_table(write("o.csv", "y,yhat\n1.5,2\n3.5,-1e400\n"))
-    error = input_error(table.numeric, "yhat")
-    assert error.line == 3 and error.message == "value -inf is not a finite number"
-    assert "beyond ±1.8e308" in error.hint
+def test_hidden_pandas_index(tmp_path):
     pd = pytest.importorskip("pandas")
     pd.DataFrame({"y": [1.5], "yhat": [1.0]}, index=[7]).to_parquet(tmp_path / "i.parquet")
     from losscli.io import read_header, select_columns
