@@ -181,7 +181,36 @@ def read_csv_table(
         table = _apply_scan(table, _careful_scan(source, names, first_line, has_header))
     if table.n_rows == 0:
         raise _no_rows(source, has_header)
+    table.text_at = FieldReader(source, names)
     return table
+
+
+class FieldReader:
+    """``text_at(column, line)``: the field of ``column`` in the record starting on file
+    ``line``, as written (None when it cannot be read). For error messages only: it reads
+    the file again up to that line. A class, not a closure, so that tables stay picklable
+    (the Dask engine)."""
+
+    def __init__(self, source: Source, names: Sequence[str]) -> None:
+        self.source = source
+        self.index = {name: i for i, name in enumerate(names)}
+
+    def __call__(self, column: str, line: int) -> str | None:
+        position = self.index.get(column)
+        if position is None:
+            return None
+        try:
+            with open_utf8(self.source) as stream:
+                raw_lines = itertools.islice(_strip_bom(iter(stream)), line - 1, None)
+                reader = csv.reader(
+                    decoded_lines(self.source, raw_lines, line, None),
+                    delimiter=self.source.delimiter,
+                    quotechar='"',
+                )
+                fields = next(reader, None)
+        except (InputError, OSError, EOFError, csv.Error, ValueError):
+            return None
+        return fields[position] if fields and position < len(fields) else None
 
 
 def _wanted(source: Source, names: Sequence[str], columns: Sequence[str] | None) -> list[str]:
@@ -424,6 +453,7 @@ def small_table(
         first_line=int(lines[0]),
         lines=None if linear else lines,
         missing=missing,
+        text_at=FieldReader(source, names),
     )
 
 

@@ -24,6 +24,7 @@ from losscli.io import csv_reader
 from losscli.io.careful_scan import scan
 from losscli.io.csv_reader import (
     _BOM,
+    FieldReader,
     _apply_scan,
     _header_info,
     _no_rows,
@@ -96,7 +97,9 @@ def iter_csv_tables(
         blocks = _block_tables(
             source, names, read, numeric, has_header, first_line, block_bytes, text
         )
+    text_at = FieldReader(source, names)
     for block_table in blocks:
+        block_table.text_at = text_at
         pending.append(block_table.select(wanted) if read != wanted else block_table)
         pending_rows += pending[-1].n_rows
         while pending_rows >= chunk_rows:
@@ -134,6 +137,7 @@ def _slice(table: Table, start: int, stop: int) -> Table:
         first_line=table.line_of(start) if stop > start else table.first_line,
         lines=lines,
         missing={name: mask[start:stop] for name, mask in table.missing.items()},
+        text_at=table.text_at,
     )
 
 
@@ -143,8 +147,8 @@ def _linearise(table: Table) -> Table:
         return table
     lines = table.lines
     if np.all(np.diff(lines) == 1):
-        return Table(table.name, table.columns, int(lines[0]), None, table.missing)
-    return Table(table.name, table.columns, int(lines[0]), lines, table.missing)
+        return Table(table.name, table.columns, int(lines[0]), None, table.missing, table.text_at)
+    return Table(table.name, table.columns, int(lines[0]), lines, table.missing, table.text_at)
 
 
 def _average_row_bytes(sample, delimiter: str) -> float:

@@ -8,7 +8,7 @@ anything else is an ``object`` array of ``str`` (labels, ids), stored literally.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +50,9 @@ class Table:
             ``None`` means row ``i`` is on line ``first_line + i``.
         missing: for numeric columns that had empty fields, a boolean mask of them (the value
             stored there is NaN); lets :meth:`numeric` say "empty" rather than "NaN".
+        text_at: ``text_at(column, line)`` re-reads one field as written in the file (CSV
+            only; None when unknown). Only error messages use it: an infinite value whose
+            text is ``-1e400`` (an overflow) is named as written.
     """
 
     name: str
@@ -57,6 +60,9 @@ class Table:
     first_line: int = 2
     lines: np.ndarray | None = field(default=None, repr=False)
     missing: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    text_at: Callable[[str, int], str | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def n_rows(self) -> int:
@@ -109,8 +115,13 @@ class Table:
             if mask is not None and mask[row]:
                 message = "empty value where a number is needed"
             else:
-                # The text is gone once parsed: "-1e400" and "-inf" both read as -inf.
-                message = f"value {_number_text(values[row])} is not a finite number"
+                shown = _number_text(values[row])
+                if np.isinf(values[row]) and self.text_at is not None:
+                    # "-1e400" and "-inf" both parse to -inf: name an overflow as written
+                    text = (self.text_at(column, self.line_of(row)) or "").strip()
+                    if text and text.lstrip("+-").lower() not in ("inf", "infinity"):
+                        shown = text
+                message = f"value {shown} is not a finite number"
             raise InputError(
                 message,
                 file=self.name,
@@ -175,6 +186,7 @@ class Table:
             first_line=self.first_line,
             lines=self.line_numbers()[rows],
             missing={name: mask[rows] for name, mask in self.missing.items()},
+            text_at=self.text_at,
         )
 
     def select(self, names: list[str]) -> Table:
@@ -185,6 +197,7 @@ class Table:
             first_line=self.first_line,
             lines=self.lines,
             missing={name: mask for name, mask in self.missing.items() if name in names},
+            text_at=self.text_at,
         )
 
 
@@ -214,6 +227,7 @@ def concat_tables(tables: list[Table]) -> Table:
         first_line=int(lines[0]) if len(lines) else first.first_line,
         lines=None if linear else lines,
         missing=missing,
+        text_at=first.text_at,
     )
 
 

@@ -138,3 +138,15 @@ def test_hidden_pandas_index(tmp_path):
     assert "__index_level_0__" in names
     error = input_error(select_columns, names, "nope", file="i.parquet")
     assert error.message.endswith("available columns: 'y', 'yhat'")
+
+
+@pytest.mark.usefixtures("both_readers")
+def test_overflow_is_named_as_written(write):
+    path = write("o.csv", 'y,yhat\n1.5,2\n3.5,"-1e400"\n2.5,inf\n')
+    chunk = list(iter_tables(path, columns=["yhat"], chunk_rows=1))[1]
+    for table in (read_table(path), chunk):
+        error = input_error(table.numeric, "yhat")
+        assert error.line == 3 and error.message == "value -1e400 is not a finite number"
+    # a literal inf keeps the parsed spelling (as before)
+    error = input_error(read_table(path).take(np.array([2])).numeric, "yhat")
+    assert error.line == 4 and error.message == "value inf is not a finite number"
