@@ -43,10 +43,10 @@ def pair_tables(
     position_clipped = np.minimum(position, max(len(sorted_right) - 1, 0))
     found = (position < len(sorted_right)) & (sorted_right[position_clipped] == left)
     if not found.all():
-        _missing(targets, predictions, left, ~found, id_column)
+        _missing(targets, predictions, left, ~found, id_column, right)
     if len(right) != len(left):
         in_left = np.isin(right, left)
-        _missing(predictions, targets, right, ~in_left, id_column)
+        _missing(predictions, targets, right, ~in_left, id_column, left)
     matched = order[position]
     return targets, predictions.take(matched)
 
@@ -94,8 +94,22 @@ def _no_duplicates(table: Table, ids: np.ndarray, column: str) -> None:
         )
 
 
-def _missing(table: Table, other: Table, ids: np.ndarray, absent: np.ndarray, column: str) -> None:
+def _missing(
+    table: Table,
+    other: Table,
+    ids: np.ndarray,
+    absent: np.ndarray,
+    column: str,
+    other_ids: np.ndarray,
+) -> None:
     rows = np.flatnonzero(absent)
+    hint = "both files must hold the same ids"
+    near = _same_number(str(ids[rows[0]]), other_ids)
+    if near is not None:
+        hint = (
+            f"ids compare as written: {str(ids[rows[0]])!r} and {near!r} in {other.name} are "
+            "different ids; write them alike in both files"
+        )
     named = ", ".join(repr(str(ids[r])) for r in rows[:MAX_NAMED_IDS])
     more = f" and {len(rows) - MAX_NAMED_IDS} more" if len(rows) > MAX_NAMED_IDS else ""
     raise InputError(
@@ -103,5 +117,20 @@ def _missing(table: Table, other: Table, ids: np.ndarray, absent: np.ndarray, co
         file=table.name,
         line=table.line_of(int(rows[0])),
         column=column,
-        hint="both files must hold the same ids",
+        hint=hint,
     )
+
+
+def _same_number(text: str, others: np.ndarray) -> str | None:
+    """An id of ``others`` that differs from ``text`` only in how the number is written
+    ("1" and "1.0", "7" and "007"), for the hint; None when there is none."""
+    from losscli.io.table import parse_number
+
+    number = parse_number(text)
+    if number is None or not np.isfinite(number):
+        return None
+    for other in others[:100_000].tolist():  # the error path only; bounded
+        value = parse_number(str(other))
+        if value == number:
+            return str(other)
+    return None

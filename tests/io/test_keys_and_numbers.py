@@ -53,6 +53,7 @@ def test_text_ids_are_compared_as_written(write):
     padded = read_table(write("z.csv", "id,yhat\n001,1\n002,2\n003,4\n"), text_columns=["id"])
     error = input_error(pair_tables, targets, padded, id_column="id")
     assert "3 ids not found" in error.message and "'01'" in error.message
+    assert error.hint.startswith("ids compare as written: '01' and '001' in ")
 
 
 @pytest.mark.parametrize("engine", ["memory", "streaming"])
