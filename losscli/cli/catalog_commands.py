@@ -6,17 +6,13 @@ from typing import Annotated
 
 import typer
 
-from losscli.cli.common import NoColorOption, OutputFormat, handles_errors, resolve_format
-
-FormatOption = Annotated[
-    OutputFormat | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="table (default on a terminal), json (default in a pipe), csv or markdown.",
-        case_sensitive=False,
-    ),
-]
+from losscli.cli.common import (
+    FormatOption,
+    NoColorOption,
+    OutputFormat,
+    handles_errors,
+    resolve_format,
+)
 
 
 @handles_errors

@@ -49,6 +49,19 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
+#: ``--format/-f`` for the commands that write all four formats.
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (default on a terminal), json (default in a pipe), csv or markdown.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+
+
 def resolve_format(chosen: OutputFormat | None) -> OutputFormat:
     """The explicit ``--format``, else a table on a terminal and JSON in a pipe."""
     if chosen is not None:

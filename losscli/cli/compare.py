@@ -16,8 +16,8 @@ import typer
 from losscli.cli.common import (
     BoxFormat,
     ConventionChoice,
+    FormatOption,
     NoColorOption,
-    OutputFormat,
     TaskChoice,
     handles_errors,
 )
@@ -174,16 +174,7 @@ def compare(
             "--annotate", help="GitHub ::error:: lines for a failed gate.", rich_help_panel=_OUTPUT
         ),
     ] = False,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table, json, csv or markdown (default: table on a terminal, else JSON).",
-            rich_help_panel=_OUTPUT,
-            show_default=False,
-        ),
-    ] = None,
+    output_format: FormatOption = None,
     no_color: NoColorOption = False,
 ) -> None:
     """Compare models on the same targets: losses, paired bootstrap intervals, a verdict.

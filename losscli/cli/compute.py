@@ -17,8 +17,8 @@ import typer
 from losscli.cli.common import (
     BoxFormat,
     ConventionChoice,
+    FormatOption,
     NoColorOption,
-    OutputFormat,
     TaskChoice,
     handles_errors,
 )
@@ -310,16 +310,7 @@ def compute(
             show_default=False,
         ),
     ] = None,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table, json, csv or markdown (default: table on a terminal, else JSON).",
-            rich_help_panel=_OUTPUT,
-            show_default=False,
-        ),
-    ] = None,
+    output_format: FormatOption = None,
     no_color: NoColorOption = False,
 ) -> None:
     """Compute loss values from targets and predictions.

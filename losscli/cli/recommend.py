@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from losscli.cli.common import BoxFormat, TaskChoice, handles_errors
+from losscli.cli.common import BoxFormat, NoColorOption, TaskChoice, handles_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,6 +82,7 @@ def recommend(
             help="table (default on a terminal), json (default in a pipe) or markdown.",
         ),
     ] = None,
+    no_color: NoColorOption = False,
 ) -> None:
     """Recommend a loss and an output activation from the data, with the evidence.
 
