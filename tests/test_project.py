@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,17 +48,37 @@ def test_version_and_module_entry_point():
     assert out.stdout.strip() == "losscli 0.1.0"
 
 
-def test_no_color_works_before_and_after_the_command(runner):
-    from losscli.cli.main import app
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7]|4[0-8])[;m]")  # SGR colour codes
 
-    for args in (
-        ["--no-color", "list", "--format", "table"],
-        ["list", "--format", "table", "--no-color"],
-    ):
-        result = runner.invoke(app, args, env={"TERM": "xterm-256color"}, color=True)
-        assert result.exit_code == 0, result.output
-        assert "\x1b[3" not in result.stdout  # no foreground colour codes
-        assert "mse" in result.stdout
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list", "--format", "table"],
+        ["explain", "huber", "--format", "table"],
+        ["recommend", "sample_data/spam.csv", "--format", "table"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_no_color_works_before_and_after_the_command(command):
+    env = {**os.environ, "FORCE_COLOR": "1", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+
+    def run(args: list[str], **extra: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "losscli", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**env, **extra},
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert COLOUR.search(run(command))  # coloured by default on a (forced) terminal
+    assert not COLOUR.search(run(["--no-color", *command]))
+    assert not COLOUR.search(run([*command, "--no-color"]))
+    assert not COLOUR.search(run(command, NO_COLOR="1"))
 
 
 def test_the_api_is_discoverable():
