@@ -181,6 +181,31 @@ def token_sequences(rng: np.random.Generator) -> None:
     )
 
 
+def compare_models() -> None:
+    """Two models of the house prices for ``losscli compare``: the baseline is
+    ``house_prices.csv``'s prediction; the candidate halves its error on most houses
+    (its own generator, so the other files' bytes do not change)."""
+    rng = np.random.default_rng(SEED + 1)
+    with (HERE / "house_prices.csv").open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    ids = [row["house_id"] for row in rows]
+    target = np.array([float(row["target"]) for row in rows])
+    baseline = np.array([float(row["prediction"]) for row in rows])
+    improved = rng.uniform(size=target.size) < 0.8
+    candidate = np.where(improved, baseline + 0.5 * (target - baseline), baseline)
+    _write(
+        "compare_targets.csv",
+        ["house_id", "target"],
+        [[i, f"{t:.1f}"] for i, t in zip(ids, target, strict=True)],
+    )
+    for name, values in (("compare_baseline.csv", baseline), ("compare_candidate.csv", candidate)):
+        _write(
+            name,
+            ["house_id", "prediction"],
+            [[i, f"{v:.1f}"] for i, v in zip(ids, values, strict=True)],
+        )
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     for make in (
@@ -193,6 +218,7 @@ def main() -> None:
         token_sequences,
     ):
         make(rng)
+    compare_models()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -85,3 +86,28 @@ def test_the_api_is_discoverable():
     import losscli
 
     assert {"loss", "catalog", "partial", "merge", "finish"} <= set(dir(losscli))
+
+
+def _console_commands(path: Path) -> list[str]:
+    """Every ``$ losscli …`` line of the document's console blocks (``\\`` continues)."""
+    commands = []
+    for body in re.findall(r"```console\n(.*?)```", path.read_text(), re.DOTALL):
+        joined = re.sub(r"\\\n\s*", "", body)
+        commands += [line[2:] for line in joined.splitlines() if line.startswith("$ losscli ")]
+    return commands
+
+
+@pytest.mark.parametrize(
+    "command",
+    _console_commands(ROOT / "README.md")
+    + [c for c in _console_commands(ROOT / "sample_data" / "README.md") if " compute " not in c],
+)
+def test_readme_examples_run(runner, command, monkeypatch):
+    import shlex
+
+    from losscli.cli.main import app
+
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(app, [*shlex.split(command)[1:], "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["schema"].startswith("losscli/")
