@@ -62,9 +62,24 @@ class Layout:
     groups: np.ndarray | None
     slices: np.ndarray | None
     ids: np.ndarray | None
-    rows: np.ndarray
-    prediction_lines: np.ndarray
+    # Built on first use (--per-sample, --order, error locations), not for every chunk:
+    # None stands for rows 0..n-1, an int for consecutive lines from that line on.
+    _rows: np.ndarray | None
+    _prediction_lines: np.ndarray | int
     target_lines: np.ndarray | None = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        if self._rows is None:
+            self._rows = np.arange(self.n_samples)
+        return self._rows
+
+    @property
+    def prediction_lines(self) -> np.ndarray:
+        if not isinstance(self._prediction_lines, np.ndarray):
+            first = int(self._prediction_lines)
+            self._prediction_lines = np.arange(first, first + self.n_samples, dtype=np.int64)
+        return self._prediction_lines
 
     @property
     def task(self) -> str:
@@ -93,8 +108,8 @@ class Layout:
             groups=pick(self.groups),
             slices=pick(self.slices),
             ids=pick(self.ids),
-            rows=self.rows[mask],
-            prediction_lines=self.prediction_lines[mask],
+            _rows=self.rows[mask],
+            _prediction_lines=self.prediction_lines[mask],
             target_lines=pick(self.target_lines),
         )
 
@@ -309,12 +324,16 @@ class LayoutPlan:
         ids = None
         if roles.id is not None:
             ids = _key_array(tables[roles.id.source].column(roles.id.name))
-        rows = np.arange(n)
-        lines = prediction_table.line_numbers()
+        # Consecutive lines (the common case) stay a first line until someone asks.
+        lines = (
+            prediction_table.lines
+            if prediction_table.lines is not None
+            else int(prediction_table.first_line)
+        )
         target_table = tables[roles.targets[0].source]
         target_lines = None if target_table is prediction_table else target_table.line_numbers()
         layout = Layout(
-            self, y_true, y_pred, weight, groups, slices, ids, rows, lines, target_lines
+            self, y_true, y_pred, weight, groups, slices, ids, None, lines, target_lines
         )
         if roles.order is not None:
             order = tables[roles.order.source].numeric(roles.order.name)
@@ -338,6 +357,8 @@ class LayoutPlan:
             if self.task == "binary" or (self.task == "segmentation" and not self.classes):
                 return self._binary_codes(table, name, raw)
             return self._class_codes(table, name, raw)
+        if form == "values" and len(refs) == 1:
+            return table.numeric(refs[0].name)  # one column: no (n, 1) copy
         matrix = np.column_stack([table.numeric(ref.name) for ref in refs])
         if form == "values":
             return matrix[:, 0] if matrix.shape[1] == 1 else matrix
@@ -443,6 +464,8 @@ class LayoutPlan:
     def _predictions(self, tables: Sequence[TableLike]) -> np.ndarray:
         refs = self.roles.predictions
         table = tables[refs[0].source]
+        if len(self.prediction_columns) == 1 and self.target_form != "boxes":
+            return table.numeric(self.prediction_columns[0])  # one column: no copy
         matrix = np.column_stack([table.numeric(name) for name in self.prediction_columns])
         if self.target_form == "boxes":
             return self._boxes(table, list(self.prediction_columns), matrix)
