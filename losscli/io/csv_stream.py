@@ -75,7 +75,7 @@ def iter_csv_tables(
     wanted = _wanted(source, names, columns)
     if not sample:  # the sample skips blank lines: nothing after the header at all
         raise _no_rows(source, has_header)
-    if complete and len(sample) <= csv_reader.SMALL_FILE_ROWS:
+    if csv_reader.reads_whole(source, sample, complete):
         table = small_table(source, names, wanted, first_line, has_header, text_columns)
         for start in range(0, table.n_rows, chunk_rows):
             yield _linearise(_slice(table, start, min(start + chunk_rows, table.n_rows)))
