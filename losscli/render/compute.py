@@ -13,7 +13,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from losscli.render.console import clean, literal, stderr_console, stdout_console
+from losscli.render.console import (
+    clean,
+    literal,
+    plain_line,
+    stderr_console,
+    stdout_console,
+)
 from losscli.render.formats import (
     Markdown,
     csv_column,
@@ -98,18 +104,22 @@ def compute_report(
 
 def diagnostics(plan: Any, inferred: bool) -> None:
     """What was inferred and why, on stderr (one line each)."""
-    from rich.text import Text
-
-    console = stderr_console()
     how = plan.reason if inferred else "(--task)"
-    # soft_wrap: one line per message however narrow the terminal (greppable logs)
-    console.print(Text.assemble(("task: ", "bold"), literal(f"{plan.task} {how}")), soft_wrap=True)
-    for note in plan.notes:
-        console.print(Text.assemble(("note: ", "cyan"), literal(note)), soft_wrap=True)
+    lines = [("task: ", "bold", f"{plan.task} {how}")] + [("note: ", "cyan", n) for n in plan.notes]
+    for label, style, message in lines:
+        if plain_line(label, message):
+            continue
+        from rich.text import Text
+
+        # soft_wrap: one line per message however narrow the terminal (greppable logs)
+        text = Text.assemble((label, style), literal(message))
+        stderr_console().print(text, soft_wrap=True)
 
 
 def warning_line(message: str) -> None:
     """One ``warning: …`` line on stderr, never wrapped."""
+    if plain_line("warning: ", message):
+        return
     from rich.text import Text
 
     stderr_console().print(Text.assemble(("warning: ", "yellow"), literal(message)), soft_wrap=True)
