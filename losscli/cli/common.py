@@ -62,6 +62,20 @@ FormatOption = Annotated[
 ]
 
 
+#: The CI options of ``compute`` and ``compare`` (SPEC §6).
+ExitZeroOption = Annotated[
+    bool, typer.Option("--exit-zero", help="Report failed checks but exit 0.")
+]
+SummaryOption = Annotated[
+    bool,
+    typer.Option("--summary", help="Append the Markdown report to $GITHUB_STEP_SUMMARY."),
+]
+AnnotateOption = Annotated[
+    bool,
+    typer.Option("--annotate", help="GitHub ::error:: lines on stderr for failed checks."),
+]
+
+
 def resolve_format(chosen: OutputFormat | None) -> OutputFormat:
     """The explicit ``--format``, else a table on a terminal and JSON in a pipe."""
     if chosen is not None:

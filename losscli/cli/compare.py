@@ -14,10 +14,13 @@ from typing import Annotated, Any
 import typer
 
 from losscli.cli.common import (
+    AnnotateOption,
     BoxFormat,
     ConventionChoice,
+    ExitZeroOption,
     FormatOption,
     NoColorOption,
+    SummaryOption,
     TaskChoice,
     handles_errors,
 )
@@ -154,26 +157,9 @@ def compare(
             rich_help_panel=_OUTPUT,
         ),
     ] = "0",
-    exit_zero: Annotated[
-        bool,
-        typer.Option(
-            "--exit-zero", help="Report a failed gate but exit 0.", rich_help_panel=_OUTPUT
-        ),
-    ] = False,
-    summary: Annotated[
-        bool,
-        typer.Option(
-            "--summary",
-            help="Append the Markdown to $GITHUB_STEP_SUMMARY.",
-            rich_help_panel=_OUTPUT,
-        ),
-    ] = False,
-    annotate: Annotated[
-        bool,
-        typer.Option(
-            "--annotate", help="GitHub ::error:: lines for a failed gate.", rich_help_panel=_OUTPUT
-        ),
-    ] = False,
+    exit_zero: ExitZeroOption = False,
+    summary: SummaryOption = False,
+    annotate: AnnotateOption = False,
     output_format: FormatOption = None,
     no_color: NoColorOption = False,
 ) -> None:

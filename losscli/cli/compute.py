@@ -15,10 +15,13 @@ from typing import Annotated
 import typer
 
 from losscli.cli.common import (
+    AnnotateOption,
     BoxFormat,
     ConventionChoice,
+    ExitZeroOption,
     FormatOption,
     NoColorOption,
+    SummaryOption,
     TaskChoice,
     handles_errors,
 )
@@ -242,28 +245,9 @@ def compute(
             show_default=False,
         ),
     ] = None,
-    exit_zero: Annotated[
-        bool,
-        typer.Option(
-            "--exit-zero", help="Report failed checks but exit 0.", rich_help_panel=_OUTPUT
-        ),
-    ] = False,
-    summary: Annotated[
-        bool,
-        typer.Option(
-            "--summary",
-            help="Append a Markdown report to $GITHUB_STEP_SUMMARY.",
-            rich_help_panel=_OUTPUT,
-        ),
-    ] = False,
-    annotate: Annotated[
-        bool,
-        typer.Option(
-            "--annotate",
-            help="GitHub ::error:: lines on stderr for failed checks.",
-            rich_help_panel=_OUTPUT,
-        ),
-    ] = False,
+    exit_zero: ExitZeroOption = False,
+    summary: SummaryOption = False,
+    annotate: AnnotateOption = False,
     ci: Annotated[
         float | None,
         typer.Option(
