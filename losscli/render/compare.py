@@ -7,18 +7,17 @@ file paths come from the command line and are shown literally.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import Any
 
-from losscli.render.console import literal, stdout_console
+from losscli.render.console import literal
 from losscli.render.formats import (
     Markdown,
     csv_text,
-    json_text,
     markdown_escape,
     markdown_table,
     short_float,
+    write_report,
 )
 
 SCHEMA = "losscli/compare/1"
@@ -215,16 +214,4 @@ def markdown(report: Mapping[str, Any]) -> str:
 
 def emit(report: Mapping[str, Any], output_format: str) -> None:
     """Write the report to stdout in ``output_format`` (table, json, csv, markdown)."""
-    if output_format == "table":
-        console = stdout_console()
-        for renderable in rich_table(report):
-            console.print(renderable)
-        return
-    if output_format == "json":
-        text = json_text(report)
-    elif output_format == "csv":
-        text = csv_report(report)
-    else:
-        text = markdown(report)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    write_report(report, output_format, tables=rich_table, csv_report=csv_report, markdown=markdown)

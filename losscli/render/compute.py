@@ -18,18 +18,17 @@ from losscli.render.console import (
     literal,
     plain_line,
     stderr_console,
-    stdout_console,
 )
 from losscli.render.formats import (
     Markdown,
     csv_column,
     csv_text,
-    json_text,
     jsonable,
     markdown_escape,
     markdown_table,
     short_float,
     write_atomic,
+    write_report,
 )
 
 SCHEMA = "losscli/compute/1"
@@ -130,19 +129,9 @@ def warning_line(message: str) -> None:
 
 def emit(report: Mapping[str, Any], output_format: str) -> None:
     """Write the report to stdout in ``output_format`` (table, json, csv, markdown)."""
-    if output_format == "table":
-        console = stdout_console()
-        for renderable in rich_tables(report):
-            console.print(renderable)
-        return
-    if output_format == "json":
-        text = json_text(report)
-    elif output_format == "csv":
-        text = csv_report(report)
-    else:
-        text = markdown(report)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    write_report(
+        report, output_format, tables=rich_tables, csv_report=csv_report, markdown=markdown
+    )
 
 
 def _params_text(params: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,35 @@ from losscli.errors import InputError
 #: Characters that mean something in GitHub-flavoured Markdown (or HTML inside it).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def write_report(
+    report: Mapping[str, Any],
+    output_format: str,
+    *,
+    tables: Callable[[Mapping[str, Any]], Iterable[Any]],
+    csv_report: Callable[[Mapping[str, Any]], str],
+    markdown: Callable[[Mapping[str, Any]], str],
+) -> None:
+    """Write a command's report to stdout: Rich renderables for ``table``, else the text
+    of ``json``, ``csv`` or ``markdown`` (machine formats never pass through Rich)."""
+    import sys
+
+    if output_format == "table":
+        from losscli.render.console import stdout_console
+
+        console = stdout_console()
+        for renderable in tables(report):
+            console.print(renderable)
+        return
+    if output_format == "json":
+        text = json_text(report)
+    elif output_format == "csv":
+        text = csv_report(report)
+    else:
+        text = markdown(report)
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def jsonable(value: Any) -> Any:
