@@ -522,6 +522,7 @@ def _prepare(options: ComputeOptions, prepare_inputs):
     if options.task != "auto" or task is None or task in (plan.task, plan.pixel_task):
         return prepared
     inferred = plan.task
+    prepared.close()
     prepared = prepare_inputs(replace(options, task=task))
     prepared.plan.reason = (
         f"because {_loss_words(options, task)} (the target alone looks {inferred})"

@@ -85,6 +85,14 @@ def choose_engine(
     return "memory"
 
 
+def check_chunk_rows(chunk_rows: int | None) -> None:
+    """``--chunk-rows`` must be a positive number of rows (None: the default)."""
+    if chunk_rows is not None and chunk_rows < 1:
+        from losscli.errors import ParameterError
+
+        raise ParameterError(f"--chunk-rows must be a positive number of rows, got {chunk_rows}")
+
+
 def evaluate_files(
     paths: Sequence[str],
     plan: Any,
@@ -98,6 +106,7 @@ def evaluate_files(
     per_output: bool = False,
     by_slice: bool = False,
     show_progress: bool | None = None,
+    first_file: Any = None,
 ) -> Any:
     """Every request over all rows of ``paths``, as a ``losscli.evaluation.Evaluation``.
 
@@ -117,6 +126,8 @@ def evaluate_files(
         read_options: ``iter_tables`` options (``delimiter``, ``has_header``, ``encoding``).
         per_output, by_slice: as for ``losscli.evaluation.partial_states``.
         show_progress: force the progress bar on/off (default: on a terminal, after 1 s).
+        first_file: the first file's stream as the head read left it
+            (``losscli.engine.inputs.FirstFile``; streaming engine only).
 
     Raises:
         ParameterError: a bad ``chunk_rows`` or engine; DaskMissing without Dask.
@@ -124,10 +135,7 @@ def evaluate_files(
     """
     from losscli.engine.states import LossStates
 
-    if chunk_rows is not None and chunk_rows < 1:
-        from losscli.errors import ParameterError
-
-        raise ParameterError(f"--chunk-rows must be a positive number of rows, got {chunk_rows}")
+    check_chunk_rows(chunk_rows)
     chunk_state = LossStates(
         requests, convention=convention, per_output=per_output, by_slice=by_slice
     )
@@ -152,6 +160,7 @@ def evaluate_files(
             chunk_rows=chunk_rows,
             read_options=read_options,
             show_progress=show_progress,
+            first_file=first_file,
         )
     else:
         raise ValueError(f"evaluate_files runs the streaming and dask engines, not {engine!r}")

@@ -35,6 +35,57 @@ def input_paths(files: Sequence[str]) -> list[str]:
     return expand_paths(files[0])
 
 
+class FirstFile:
+    """The first file's chunks, started by the head read and finished by the main pass.
+
+    The head is the first :data:`HEAD_ROWS` rows of the same chunk stream the streaming
+    engine reads (same columns, chunk size and reader options), so the first file is
+    parsed once, not once for the head and again for the sums (~0.05 s of a 10 M-row
+    run, docs/performance.md). :meth:`tables` yields the chunks already read, then the
+    rest of the stream; :meth:`matches` tells the engine whether it may use them.
+    """
+
+    def __init__(self, path: str, columns: Sequence[str], chunk_rows: int, tables: Any):
+        self.path = path
+        self.columns = list(columns)
+        self.chunk_rows = chunk_rows
+        self._stream = tables
+        self._read: list[Any] = []
+        self.exhausted = False
+
+    def read_rows(self, rows: int) -> list[Any]:
+        """The chunks read so far, reading on until they hold ``rows`` rows or the file ends."""
+        held = sum(table.n_rows for table in self._read)
+        while held < rows and not self.exhausted:
+            table = next(self._stream, None)
+            if table is None:
+                self.exhausted = True
+            else:
+                self._read.append(table)
+                held += table.n_rows
+        return list(self._read)
+
+    def matches(self, path: str, columns: Sequence[str] | None, chunk_rows: int) -> bool:
+        return (
+            path == self.path
+            and list(columns or ()) == self.columns
+            and (chunk_rows == self.chunk_rows)
+        )
+
+    def tables(self) -> Any:
+        """Every chunk of the file, once: the ones the head read, then the rest."""
+        read, self._read = self._read, []
+        yield from read
+        if not self.exhausted:
+            yield from self._stream
+
+    def close(self) -> None:
+        self._read = []
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
 def plan_from_head(
     paths: Sequence[str],
     *,
@@ -67,26 +118,70 @@ def plan_from_head(
     Raises:
         InputError: as the in-memory path (missing columns, no rows, bad values).
     """
-    from losscli.engine import targets as evidence
-    from losscli.errors import InputError, LossCliError
-    from losscli.io import iter_tables, read_header
-    from losscli.layout import plan_layout, resolve_roles
+    plan, head, first = _plan_and_first_file(
+        paths,
+        roles=roles,
+        layout_options=layout_options,
+        read_options=read_options,
+        head_rows=head_rows,
+    )
+    first.close()
+    return plan, head
 
+
+def _plan_and_first_file(
+    paths: Sequence[str],
+    *,
+    roles: Mapping[str, Any],
+    layout_options: Any,
+    read_options: Mapping[str, Any],
+    head_rows: int | None = None,
+    chunk_rows: int | None = None,
+) -> tuple[Any, Any, FirstFile]:
+    """:func:`plan_from_head`, and the first file's chunk stream it started
+    (``chunk_rows`` rows per chunk; by default the streaming engine's size)."""
+    from losscli.engine.streaming import default_chunk_rows
+    from losscli.io import iter_tables, read_header
+    from losscli.layout import resolve_roles
+
+    head_rows = head_rows or HEAD_ROWS
     first = paths[0]
     name = "<stdin>" if first == "-" else first
     column_roles = resolve_roles([read_header(first, **read_options)], [name], **roles)
-    head = next(
-        iter_tables(
-            first,
-            columns=column_roles.needed(0),
-            chunk_rows=head_rows,
-            text_columns=column_roles.key_columns(),
-            **read_options,
-        ),
-        None,
+    columns = column_roles.needed(0)
+    chunk_rows = chunk_rows or default_chunk_rows(len(columns))
+    stream = iter_tables(
+        first,
+        columns=columns,
+        chunk_rows=chunk_rows,
+        text_columns=column_roles.key_columns(),
+        **read_options,
     )
-    if head is None or head.n_rows == 0:
+    first_file = FirstFile(first, columns, chunk_rows, stream)
+    try:
+        plan, head = _plan(
+            paths, column_roles, first_file, layout_options, read_options, head_rows, name
+        )
+    except BaseException:
+        first_file.close()
+        raise
+    return plan, head, first_file
+
+
+def _plan(paths, column_roles, first_file, layout_options, read_options, head_rows, name):
+    from losscli.engine import targets as evidence
+    from losscli.errors import InputError, LossCliError
+    from losscli.io import concat_tables
+    from losscli.layout import plan_layout
+
+    chunks = [table for table in first_file.read_rows(head_rows) if table.n_rows]
+    if not chunks:
         raise InputError("no data rows", file=name, hint="the file has a header but no rows")
+    head = concat_tables(chunks)
+    if head.n_rows > head_rows:
+        import numpy as np
+
+        head = head.take(np.arange(head_rows))
     if len(paths) == 1 and head.n_rows < head_rows:  # the head is the whole input
         plan = plan_layout(column_roles, [head], layout_options)
         return plan, plan.arrays(head)
@@ -127,6 +222,7 @@ class PreparedInput:
     chunk_rows: int | None = None
     scheduler: str | None = None
     read_options: dict[str, Any] = field(default_factory=dict)
+    first_file: FirstFile | None = None
 
     def evaluate(
         self,
@@ -149,6 +245,7 @@ class PreparedInput:
             )
         from losscli.engine import evaluate_files
 
+        first_file, self.first_file = self.first_file, None  # its chunks are read once
         return evaluate_files(
             self.paths,
             self.plan,
@@ -160,7 +257,14 @@ class PreparedInput:
             read_options=self.read_options,
             per_output=per_output,
             by_slice=by_slice,
+            first_file=first_file if self.engine == "streaming" else None,
         )
+
+    def close(self) -> None:
+        """Stop the first file's stream, when it is not evaluated (a re-planned input)."""
+        if self.first_file is not None:
+            self.first_file.close()
+            self.first_file = None
 
 
 def prepare_inputs(options: Any) -> PreparedInput:
@@ -174,7 +278,7 @@ def prepare_inputs(options: Any) -> PreparedInput:
             ``--engine streaming|dask``; ``--scheduler`` without ``--engine dask``; a glob
             of several files where only one file can be read into memory.
     """
-    from losscli.engine import choose_engine
+    from losscli.engine import check_chunk_rows, choose_engine
     from losscli.errors import ParameterError
     from losscli.layout import LayoutOptions, plan_layout, read_inputs
 
@@ -229,9 +333,18 @@ def prepare_inputs(options: Any) -> PreparedInput:
         roles_found, tables = read_inputs(paths, **roles, **read_options)
         plan = plan_layout(roles_found, tables, layout_options)
         return PreparedInput("memory", paths, plan, plan.arrays(*tables))
-    plan, head = plan_from_head(
-        paths, roles=roles, layout_options=layout_options, read_options=read_options
+    chunk_rows = getattr(options, "chunk_rows", None)
+    check_chunk_rows(chunk_rows)
+    plan, head, first_file = _plan_and_first_file(
+        paths,
+        roles=roles,
+        layout_options=layout_options,
+        read_options=read_options,
+        chunk_rows=chunk_rows,
     )
+    if engine != "streaming":  # Dask workers read every file themselves
+        first_file.close()
+        first_file = None
     if len(paths) > 1:
         # Every file of the glob, for the report's "files" (the plan's roles name the
         # first file only: the one-file form has one table per chunk).
@@ -241,7 +354,8 @@ def prepare_inputs(options: Any) -> PreparedInput:
         paths,
         plan,
         head,
-        chunk_rows=getattr(options, "chunk_rows", None),
+        chunk_rows=chunk_rows,
         scheduler=scheduler,
         read_options=read_options,
+        first_file=first_file,
     )

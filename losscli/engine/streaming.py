@@ -69,6 +69,7 @@ def iter_chunk_pieces(
     read_options: dict[str, Any] | None = None,
     reader: Callable[..., Iterable[Any]] | None = None,
     progress: ChunkProgress | None = None,
+    first_file: Any = None,
 ) -> Iterator[Piece]:
     """The :class:`Piece` of every chunk of every file, in file order.
 
@@ -85,6 +86,9 @@ def iter_chunk_pieces(
         reader: ``reader(path, columns=, chunk_rows=, **read_options)`` yielding tables;
             by default ``losscli.io.iter_tables``.
         progress: counts rows and files (and draws the bar on a slow terminal run).
+        first_file: the first file's stream as the head read left it
+            (``losscli.engine.inputs.FirstFile``): its chunks are used, not read again,
+            when it was read with the same reader, columns and chunk size.
     """
     reader = reader or _default_reader
     if columns is None:
@@ -92,12 +96,25 @@ def iter_chunk_pieces(
     if chunk_rows is None:
         chunk_rows = default_chunk_rows(len(columns) if columns else 2)
 
+    started = first_file
+    if started is not None and (
+        reader is not _default_reader
+        or not paths
+        or not started.matches(paths[0], columns, chunk_rows)
+    ):
+        started.close()
+        started = None
+
     def tables() -> Iterator[Any]:
-        for path in paths:
+        for index, path in enumerate(paths):
             if progress is not None:
                 progress.start_file(str(path))
             options = {**(read_options or {}), **_key_options(plan, reader)}
-            for table in reader(path, columns=columns, chunk_rows=chunk_rows, **options):
+            if index == 0 and started is not None:
+                chunks = started.tables()
+            else:
+                chunks = reader(path, columns=columns, chunk_rows=chunk_rows, **options)
+            for table in chunks:
                 rows = _row_count(table)
                 if rows:
                     yield table
@@ -161,6 +178,7 @@ def stream_evaluate(
     read_options: dict[str, Any] | None = None,
     reader: Callable[..., Iterable[Any]] | None = None,
     show_progress: bool | None = None,
+    first_file: Any = None,
 ) -> Piece:
     """The merged state of all rows of ``paths``.
 
@@ -182,6 +200,7 @@ def stream_evaluate(
             read_options=read_options,
             reader=reader,
             progress=progress,
+            first_file=first_file,
         ):
             total = merge_pieces(total, piece)
     if total.rows == 0:
