@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 
 from losscli.errors import InputError
 from losscli.inference import infer_task
@@ -448,3 +451,161 @@ def test_binary_with_one_class_present(label, negative):
     assert plan.negative == negative
     expected = 1 if label in ("1", "True") else 0
     np.testing.assert_array_equal(plan.arrays(data).y_true, [expected, expected])
+
+
+# ------------------------------------------------ probability checks: fast path vs mask
+
+
+def _mask_check_probabilities(layout, *, rows_sum_to_one):
+    """The probability checks as written before the fast paths (masks over every value):
+    the reference the fast paths must agree with, error for error."""
+    from losscli.layout.arrays import ROW_SUM_TOLERANCE, _row_sums
+
+    plan = layout.plan
+    matrix = layout.y_pred.reshape(layout.n_samples, -1)
+    outside = (matrix < 0.0) | (matrix > 1.0)
+    if outside.any():
+        row, col = np.argwhere(outside)[0]
+        raise InputError(
+            f"prediction {matrix[row, col]:g} is outside [0, 1], so it is not a probability",
+            file=plan.prediction_file,
+            line=int(layout.prediction_lines[row]),
+            column=plan.prediction_columns[col],
+            hint="are these logits? use --from-logits",
+        )
+    if rows_sum_to_one and matrix.shape[1] > 1:
+        sums = _row_sums(matrix)
+        bad = np.abs(sums - 1.0) > ROW_SUM_TOLERANCE
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise InputError(
+                f"the class probabilities sum to {sums[row]:.10g}, not 1",
+                file=plan.prediction_file,
+                line=int(layout.prediction_lines[row]),
+                hint="rescale the rows with --renormalize, or use --from-logits for logits",
+            )
+
+
+def _probability_layout(matrix: np.ndarray):
+    """A multiclass layout whose predictions are ``matrix`` (n, K), lines 2..n+1."""
+    from dataclasses import replace
+
+    k = matrix.shape[1]
+    data = table(label=[0, 1], **{f"p_{j}": [0.5, 0.5] for j in range(max(k, 2))})
+    layout = plan_for(data, LayoutOptions(task="multiclass")).arrays(data)
+    return replace(layout, y_true=np.zeros(matrix.shape[0], dtype=np.int64), y_pred=matrix)
+
+
+def _check_outcome(check, layout, rows_sum_to_one):
+    try:
+        check(layout, rows_sum_to_one=rows_sum_to_one)
+    except InputError as error:
+        return error.one_line()
+    return None
+
+
+def _assert_checks_agree(matrix: np.ndarray) -> None:
+    layout = _probability_layout(matrix)
+    for rows_sum_to_one in (True, False):
+        expected = _check_outcome(_mask_check_probabilities, layout, rows_sum_to_one)
+        got = _check_outcome(
+            lambda lay, **kw: lay.check_probabilities(**kw), layout, rows_sum_to_one
+        )
+        assert got == expected, (matrix, rows_sum_to_one)
+
+
+_EDGE_PROBABILITIES = [
+    0.0,
+    -0.0,
+    1.0,
+    0.5,
+    5e-324,  # the smallest subnormal
+    -5e-324,
+    float(np.nextafter(1.0, 2.0)),  # just above 1
+    float(np.nextafter(0.0, -1.0)),
+    1.0 - 1e-7,
+    1e300,
+    -1e300,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+]
+
+
+@pytest.mark.parametrize("value", _EDGE_PROBABILITIES)
+@pytest.mark.parametrize("position", [(0, 0), (2, 1), (3, 2)])
+def test_probability_fast_path_agrees_on_edge_values(value, position):
+    matrix = np.full((4, 3), 1.0 / 3.0)
+    matrix[position] = value
+    _assert_checks_agree(matrix)
+    _assert_checks_agree(np.asfortranarray(matrix))  # the layout's own memory order
+    _assert_checks_agree(matrix[:, :1].copy())  # one column: no row-sum check
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, ">f8", np.int64, np.uint8, bool])
+def test_probability_fast_path_agrees_on_other_dtypes(dtype):
+    for rows in ([[0, 1], [1, 0]], [[0.25, 0.75], [0.5, 0.5]], [[2, -1], [0, 1]]):
+        try:
+            matrix = np.array(rows).astype(dtype)
+        except (OverflowError, ValueError):
+            continue
+        _assert_checks_agree(matrix)
+
+
+def test_probability_fast_path_names_the_first_bad_value_in_row_order():
+    # Fortran order (as the layout stacks columns): the first bad value in *row* order is
+    # named, not the first in memory.
+    matrix = np.asfortranarray(np.full((3, 3), 1.0 / 3.0))
+    matrix[2, 0] = -0.5
+    matrix[1, 2] = 1.5
+    layout = _probability_layout(matrix)
+    with pytest.raises(InputError) as error:
+        layout.check_probabilities(rows_sum_to_one=True)
+    assert error.value.line == 3
+    assert error.value.column == "p_2"
+    assert "prediction 1.5 is outside [0, 1]" in str(error.value)
+
+
+def test_row_sum_fast_path_at_the_tolerance():
+    from losscli.layout.arrays import ROW_SUM_TOLERANCE
+
+    for delta in (ROW_SUM_TOLERANCE, -ROW_SUM_TOLERANCE, 2 * ROW_SUM_TOLERANCE, 0.0):
+        for nudge in (-1e-12, 0.0, 1e-12):
+            matrix = np.array([[0.5, 0.5], [0.5, 0.5 + delta + nudge], [0.25, 0.75]])
+            _assert_checks_agree(matrix)
+
+
+def test_probability_fast_checks_are_conservative():
+    from losscli.layout.arrays import _all_in_unit_interval, _all_sums_near_one
+
+    assert _all_in_unit_interval(np.zeros((0, 3)))
+    assert _all_sums_near_one(np.zeros(0))
+    assert _all_in_unit_interval(np.array([[0.0, 1.0, 5e-324]]))
+    # -0.0 is in range, but its sign bit sends it to the exact test (which accepts it)
+    assert not _all_in_unit_interval(np.array([[0.5, -0.0]]))
+    for bad in (float("nan"), -5e-324, float(np.nextafter(1.0, 2.0)), float("inf")):
+        assert not _all_in_unit_interval(np.array([[0.5, bad]]))
+    for bad in (float("nan"), -1e-30, 1.0001, float("-inf")):  # the min/max path
+        assert not _all_in_unit_interval(np.array([[0.5, bad]], dtype=np.float32))
+    assert not _all_in_unit_interval(np.array([[0.5, 0.5]], dtype=object))
+    assert not _all_sums_near_one(np.array([1.0, float("nan")]))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    matrix=arrays(
+        np.float64,
+        array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6),
+        elements=st.one_of(
+            st.sampled_from(_EDGE_PROBABILITIES),
+            st.floats(0.0, 1.0),
+            st.floats(allow_nan=True, allow_infinity=True),
+        ),
+    ),
+    normalise=st.booleans(),
+)
+def test_probability_fast_path_agrees_with_the_masks(matrix, normalise):
+    if normalise:  # rows that sum to 1 (up to rounding): the row-sum check's near misses
+        with np.errstate(all="ignore"):
+            matrix = np.abs(matrix) / np.abs(matrix).sum(axis=1, keepdims=True)
+    _assert_checks_agree(matrix)
