@@ -609,3 +609,158 @@ def test_probability_fast_path_agrees_with_the_masks(matrix, normalise):
         with np.errstate(all="ignore"):
             matrix = np.abs(matrix) / np.abs(matrix).sum(axis=1, keepdims=True)
     _assert_checks_agree(matrix)
+
+
+# ------------------------------------------------ factorize: presence table vs np.unique
+
+
+def _unique_factorize(values: np.ndarray):
+    """factorize as written before the presence table: np.unique's sort."""
+    uniques, codes = np.unique(values, return_inverse=True)
+    return codes.reshape(-1), uniques.tolist()
+
+
+def _assert_factorize_like_unique(values: np.ndarray) -> None:
+    from losscli.layout.labels import factorize
+
+    before = values.copy()
+    codes, uniques = factorize(values)
+    expected_codes, expected_uniques = _unique_factorize(values)
+    assert codes.dtype == expected_codes.dtype
+    assert codes.shape == expected_codes.shape
+    np.testing.assert_array_equal(codes, expected_codes)
+    # Same values of the same Python types, -0.0 and NaN included (repr tells them apart).
+    assert [(type(u), repr(u)) for u in uniques] == [(type(u), repr(u)) for u in expected_uniques]
+    if codes.size:  # fresh codes: writing to them leaves the input alone
+        assert not np.shares_memory(codes, values)
+    np.testing.assert_array_equal(values, before)
+
+
+_FACTORIZE_CASES = {
+    "empty float": np.array([], dtype=np.float64),
+    "empty int": np.array([], dtype=np.int64),
+    "one value": np.array([7.0]),
+    "one repeated": np.full(5, 3.0),
+    "labels 0..9": np.array([3.0, 0.0, 9.0, 1.0, 1.0, 2.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
+    "gaps": np.array([10.0, 2.0, 10.0, 500.0]),
+    "negative": np.array([-3.0, 2.0, -3.0, -1.0]),
+    "all negative": np.array([-5, -7, -5], dtype=np.int64),
+    "int64 from 0": np.array([2, 0, 1, 2], dtype=np.int64),
+    "int64 extremes": np.array([np.iinfo(np.int64).min, 0, np.iinfo(np.int64).max]),
+    "int64 max alone": np.array([np.iinfo(np.int64).max] * 3),
+    "uint64 huge": np.array([2**64 - 1, 2**64 - 2, 2**64 - 1], dtype=np.uint64),
+    "uint64 small": np.array([3, 1, 3], dtype=np.uint64),
+    "int8 wide": np.array([-128, 127, 0, -128], dtype=np.int8),
+    "uint8": np.array([255, 0, 7], dtype=np.uint8),
+    "bool": np.array([True, False, True]),
+    "bool one": np.array([True, True]),
+    "float32": np.array([2.0, 1.0, 2.0], dtype=np.float32),
+    "float16": np.array([2.0, -1.0, 2.0], dtype=np.float16),
+    "big endian": np.array([2.0, 1.0, 2.0], dtype=">f8"),
+    "longdouble": np.array([2.0, 1.0, 2.0], dtype=np.longdouble),
+    "not integral": np.array([0.5, 1.0, 0.5]),
+    "almost integral": np.array([1.0, float(np.nextafter(1.0, 2.0))]),
+    "1e300": np.array([1e300, 1e300]),
+    "1e300 and 0": np.array([1e300, 0.0]),
+    "-1e300": np.array([-1e300]),
+    "2**53": np.array([2.0**53, 2.0**53 - 1]),
+    "beyond 2**53": np.array([2.0**53 + 2, 2.0**53 + 4]),
+    "-0.0 alone": np.array([-0.0, -0.0]),
+    "-0.0 then 0.0": np.array([-0.0, 0.0, 1.0]),
+    "0.0 then -0.0": np.array([0.0, -0.0, 1.0]),
+    "-0.0 among negatives": np.array([-2.0, -0.0, 3.0]),
+    "0.0 among negatives": np.array([-2.0, 0.0, 3.0]),
+    "nan": np.array([1.0, float("nan"), 1.0, float("nan")]),
+    "inf": np.array([1.0, float("inf"), float("-inf")]),
+    "span at the bound": np.array([0.0, 1023.0]),
+    "span over the bound": np.array([0.0, 1024.0]),
+    "span 4n": np.arange(300, dtype=np.float64) * 4.0,
+    "2-D": np.array([[2.0, 1.0], [1.0, 5.0]]),
+    "strided": np.arange(20, dtype=np.int64)[::3],
+    "0-d": np.array(4.0),
+}
+
+
+@pytest.mark.parametrize("name", list(_FACTORIZE_CASES))
+def test_factorize_matches_np_unique(name):
+    _assert_factorize_like_unique(_FACTORIZE_CASES[name])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([3.0, 0.0, 9.0, 1.0]),  # float labels from a CSV
+        np.array([-3.0, 2.0, -3.0]),
+        np.array([5, 7, 5], dtype=np.int64),
+        np.array([True, False]),
+        np.arange(4000, dtype=np.float64) * 4.0,  # span 16,000 <= 4 n
+    ],
+)
+def test_factorize_takes_the_presence_table_for_integer_labels(values):
+    from losscli.layout.labels import _factorize_dense
+
+    assert _factorize_dense(values) is not None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "empty float",
+        "not integral",
+        "1e300",
+        "-0.0 alone",
+        "-0.0 among negatives",
+        "nan",
+        "inf",
+        "span over the bound",
+        "uint64 huge",
+        "longdouble",
+    ],
+)
+def test_factorize_sorts_outside_the_presence_table(name):
+    from losscli.layout.labels import _factorize_dense
+
+    assert _factorize_dense(_FACTORIZE_CASES[name]) is None
+
+
+_LABEL_DTYPES = [
+    np.float64,
+    np.float32,
+    np.float16,
+    np.int64,
+    np.int32,
+    np.int8,
+    np.uint8,
+    np.uint64,
+    np.bool_,
+]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    data=st.data(),
+    dtype=st.sampled_from(_LABEL_DTYPES),
+    low=st.integers(-2000, 2000),
+    width=st.integers(0, 3000),
+    size=st.integers(0, 300),
+)
+def test_factorize_matches_np_unique_on_random_labels(data, dtype, low, width, size):
+    info = np.finfo(dtype) if np.dtype(dtype).kind == "f" else None
+    if dtype is np.bool_:
+        low, width = 0, min(width, 1)
+    elif info is None:
+        bounds = np.iinfo(dtype)
+        low = min(max(low, int(bounds.min)), int(bounds.max))
+        width = min(width, int(bounds.max) - low)
+    elif info.nmant < 11:  # float16: integers exact up to 2048
+        low, width = max(low, -2048), min(width, 2048 - max(low, -2048))
+    values = np.array(
+        data.draw(st.lists(st.integers(low, low + width), min_size=size, max_size=size)),
+        dtype=np.int64,
+    ).astype(dtype)
+    if info is not None and size and data.draw(st.booleans()):
+        # an odd value among the labels: -0.0, a fraction, NaN, inf or a huge number
+        odd = data.draw(st.sampled_from([-0.0, 0.0, 0.5, float("nan"), float("inf"), 1e300]))
+        with np.errstate(over="ignore"):
+            values[data.draw(st.integers(0, size - 1))] = odd
+    _assert_factorize_like_unique(values)
