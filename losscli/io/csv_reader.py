@@ -274,7 +274,7 @@ _NUMBER_CELLS = re.compile(
 def _all_numbers(cells: Sequence[str]) -> bool:
     """``all(_is_number(cell) for cell in cells)``: the joined regex says yes for a column
     of plain numbers and blanks (1,000 rows x 11 columns: 7.5 -> 2.6 ms, measured
-    2026-11-24); anything else (text, a line break inside a cell, a blank of other
+    2026-11-23); anything else (text, a line break inside a cell, a blank of other
     whitespace) gets the exact answer cell by cell."""
     joined = "\n".join(cells)
     if joined.count("\n") == len(cells) - 1 and _NUMBER_CELLS.fullmatch(joined):

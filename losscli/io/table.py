@@ -20,7 +20,9 @@ from losscli.errors import InputError
 # "1_000" and non-ASCII digits ("１２"), which polars does not: both readers use this.
 NUMBER_PATTERN = re.compile(
     r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)",
-    re.IGNORECASE,
+    # ASCII: without it IGNORECASE also lets "ınf" (dotless i) and "İnf" match, which
+    # float() then refuses.
+    re.IGNORECASE | re.ASCII,
 )
 # Characters that no number polars parses holds but float() tolerates.
 _NOT_IN_NUMBERS = re.compile(r"[^\x00-\x7f]|_")

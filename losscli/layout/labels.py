@@ -113,7 +113,7 @@ def _factorize_dense(values: np.ndarray) -> tuple[np.ndarray, list[Any]] | None:
     np.unique picks by its sort).
 
     1 M float labels 0..9: 38 -> 3.6 ms; in the CLI's 47,662-row chunks 12.7 -> 3.2 ms
-    (measured 2026-11-24).
+    (measured 2026-11-23).
     """
     flat = values.reshape(-1)
     n = flat.size
