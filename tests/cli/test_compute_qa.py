@@ -355,7 +355,7 @@ def test_all_leaves_out_a_loss_when_a_later_file_of_a_glob_violates_its_domain(t
 @pytest.mark.parametrize("text", ["ınf", "İnf", "-ınfinity", "nan\u0307"])
 @pytest.mark.parametrize("rows", [3, 2_000])  # the careful scan, and polars' reader
 def test_unicode_look_alikes_of_inf_are_text_errors_not_crashes(tmp_path, text, rows):
-    """"ınf" (dotless i) matched the number pattern case-insensitively but float() refuses
+    """The text "ınf" (dotless i) matched the number pattern case-insensitively but float() refuses
     it: an internal error (exit 70) before. Now it is a bad value naming line and column."""
     path = tmp_path / "r.csv"
     body = "".join(f"{i}.5,{i}.25\n" for i in range(rows - 1))
