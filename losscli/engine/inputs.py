@@ -174,14 +174,14 @@ def _plan(paths, column_roles, first_file, layout_options, read_options, head_ro
     from losscli.io import concat_tables
     from losscli.layout import plan_layout
 
-    chunks = [table for table in first_file.read_rows(head_rows) if table.n_rows]
+    chunks, rows = [], 0
+    for table in first_file.read_rows(head_rows):
+        if table.n_rows and rows < head_rows:
+            chunks.append(table.rows(0, head_rows - rows))  # a view: only concat copies
+            rows += chunks[-1].n_rows
     if not chunks:
         raise InputError("no data rows", file=name, hint="the file has a header but no rows")
     head = concat_tables(chunks)
-    if head.n_rows > head_rows:
-        import numpy as np
-
-        head = head.take(np.arange(head_rows))
     if len(paths) == 1 and head.n_rows < head_rows:  # the head is the whole input
         plan = plan_layout(column_roles, [head], layout_options)
         return plan, plan.arrays(head)

@@ -78,7 +78,7 @@ def iter_csv_tables(
     if csv_reader.reads_whole(source, sample, complete):
         table = small_table(source, names, wanted, first_line, has_header, text_columns)
         for start in range(0, table.n_rows, chunk_rows):
-            yield _linearise(_slice(table, start, min(start + chunk_rows, table.n_rows)))
+            yield _linearise(table.rows(start, min(start + chunk_rows, table.n_rows)))
         return
     read = _with_sentinel(names, wanted)
     numeric = _numeric_guess(names, read, sample, text_columns)
@@ -124,21 +124,9 @@ def _split_rows(tables: list[Table], count: int) -> tuple[list[Table], list[Tabl
             if count == 0:
                 return head, tables[index + 1 :]
         else:
-            head.append(_slice(table, 0, count))
-            return head, [_slice(table, count, table.n_rows), *tables[index + 1 :]]
+            head.append(table.rows(0, count))
+            return head, [table.rows(count, table.n_rows), *tables[index + 1 :]]
     return head, []
-
-
-def _slice(table: Table, start: int, stop: int) -> Table:
-    lines = None if table.lines is None else table.lines[start:stop]
-    return Table(
-        name=table.name,
-        columns={name: values[start:stop] for name, values in table.columns.items()},
-        first_line=table.line_of(start) if stop > start else table.first_line,
-        lines=lines,
-        missing={name: mask[start:stop] for name, mask in table.missing.items()},
-        text_at=table.text_at,
-    )
 
 
 def _linearise(table: Table) -> Table:
@@ -204,7 +192,7 @@ def _batch_tables(
             skip -= table.n_rows
             continue
         if skip:
-            table, skip = _slice(table, skip, table.n_rows), 0
+            table, skip = table.rows(skip, table.n_rows), 0
         yield table
 
 

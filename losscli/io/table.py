@@ -177,6 +177,18 @@ class Table:
             "unreachable: astype failed but every value parsed"
         )  # pragma: no cover
 
+    def rows(self, start: int, stop: int) -> Table:
+        """Rows ``start`` to ``stop`` (exclusive) as views of this table's arrays, no copy."""
+        stop = max(start, min(stop, self.n_rows))
+        return Table(
+            name=self.name,
+            columns={name: values[start:stop] for name, values in self.columns.items()},
+            first_line=self.line_of(start) if stop > start else self.first_line,
+            lines=None if self.lines is None else self.lines[start:stop],
+            missing={name: mask[start:stop] for name, mask in self.missing.items()},
+            text_at=self.text_at,
+        )
+
     def take(self, rows: np.ndarray) -> Table:
         """The rows at ``rows`` (integer indices or a boolean mask), keeping their file lines."""
         rows = np.asarray(rows)

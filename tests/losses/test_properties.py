@@ -365,6 +365,31 @@ def test_chunked_equals_whole(
 
 @pytest.mark.parametrize(("name", "task", "spec"), ENTRIES, ids=IDS)
 @PROPERTY_SETTINGS
+@given(seed=seeds, n=sizes, from_logits=st.booleans())
+def test_inputs_are_never_written(
+    name: str, task: str | None, spec: LossSpec, seed: int, n: int, from_logits: bool
+) -> None:
+    """The streaming engine hands a loss views of the reader's arrays (the head it planned
+    from is the first chunk): a loss that wrote into its inputs would change later sums.
+    Read-only arrays make any in-place write raise."""
+    from losscli.losses.base import finite_checked
+
+    case = _generator(name, spec)(spec, np.random.default_rng(seed), n)
+    frozen = Case(*(None if a is None else a.copy() for a in vars(case).values()))
+    for array in (frozen.y_true, frozen.y_pred, frozen.groups):
+        if array is not None:
+            array.flags.writeable = False
+    takes_logits = any(p.name == "from_logits" for p in spec.params)
+    logits = {"from_logits": True} if from_logits and takes_logits else {}
+    with finite_checked():
+        for reduction in ("mean", "none"):
+            _loss(name, task, frozen, reduction=reduction, **logits)
+    np.testing.assert_array_equal(frozen.y_true, case.y_true)
+    np.testing.assert_array_equal(frozen.y_pred, case.y_pred)
+
+
+@pytest.mark.parametrize(("name", "task", "spec"), ENTRIES, ids=IDS)
+@PROPERTY_SETTINGS
 @given(seed=seeds, n=sizes)
 def test_permutation_invariance(
     name: str, task: str | None, spec: LossSpec, seed: int, n: int
