@@ -273,6 +273,8 @@ def _table_row(table: Any, targets: list[str]) -> dict[str, Any]:
     """The summary row of a table (a chunk, or the head)."""
     import polars as pl
 
+    if all(table.columns[name].dtype == np.float64 for name in targets):
+        return _float_row(table, targets)
     if all(table.columns[name].dtype.kind == "f" for name in targets):
         frame = pl.DataFrame({name: table.columns[name] for name in targets})
         return _collect(frame.lazy(), targets, True)
@@ -281,6 +283,39 @@ def _table_row(table: Any, targets: list[str]) -> dict[str, Any]:
         schema={name: pl.String for name in targets},
     )
     return _collect(frame.lazy(), targets, False)
+
+
+def _float_row(table: Any, targets: list[str]) -> dict[str, Any]:
+    """:func:`summary_expressions` (``numeric``) computed by NumPy on float64 columns,
+    whose empty cells are NaN with ``table.missing`` set: the same row as polars gives
+    (the tests compare them), without building a polars frame of the head (~20 ms of
+    first-use cost on the streamed path)."""
+    row: dict[str, Any] = {"rows": table.n_rows}
+    numbers = []
+    for index, name in enumerate(targets):
+        values = table.columns[name]
+        missing = table.missing.get(name)
+        present = np.ones(len(values), dtype=bool) if missing is None else ~missing
+        finite = np.isfinite(values)
+        usable = values[present & finite]
+        _, first = np.unique(usable, return_index=True)
+        ordered = usable[np.sort(first)[:DISTINCT_CAP]]  # first appearances, in order
+        fractional = finite & (values != np.round(values))
+        fractions = values[fractional]
+        row[f"values{index}"] = ordered.tolist()
+        row[f"n{index}"] = int(present.sum())
+        row[f"text{index}"] = 0
+        row[f"fractional{index}"] = len(fractions)
+        row[f"text_example{index}"] = None
+        row[f"fractional_example{index}"] = float(fractions[0]) if len(fractions) else None
+        numbers.append(values if missing is None else np.where(missing, 0.0, values))
+    if len(targets) > 1:
+        total = numbers[0].copy()
+        with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN sums are "not 1"
+            for column in numbers[1:]:
+                total += column
+        row["not_one_hot"] = int(np.count_nonzero(total != 1.0))
+    return row
 
 
 def _as_text(values: np.ndarray) -> Any:

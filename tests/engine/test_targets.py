@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from losscli.engine import targets as evidence
 from losscli.engine.inputs import input_paths, plan_from_head
@@ -207,3 +209,77 @@ def test_the_pre_pass_reads_every_csv_form(tmp_path, form):
     y = np.concatenate([a for a, _ in parts])
     p = np.concatenate([b for _, b in parts])
     assert out.losses()["bce"] == pytest.approx(_bce(y, p), rel=1e-12)
+
+
+# --- the head's summary: NumPy on float64 columns, the same row as polars' expressions ---
+
+_cells = st.one_of(
+    st.sampled_from([0.0, 1.0, -0.0, 2.0, 0.5, -3.0, 1e300, float("nan"), float("inf")]),
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.integers(-5, 5).map(float),
+)
+
+
+def _polars_row(table, targets):
+    """The row polars' summary expressions give, empty cells as nulls (as the pre-pass
+    over a file reads them)."""
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            name: pl.Series(table.columns[name]).set(
+                pl.Series(table.missing.get(name, np.zeros(table.n_rows, dtype=bool))), None
+            )
+            for name in targets
+        }
+    )
+    return evidence._collect(frame.lazy(), targets, True)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (a == b and str(a)[0] == str(b)[0]) or (a != a and b != b)  # sign of 0, NaN
+    return a == b
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    data=st.data(),
+    columns=st.integers(1, 3),
+    rows=st.integers(1, 60),
+)
+def test_float_summary_row_equals_the_polars_expressions(data, columns, rows):
+    from losscli.io import Table
+
+    targets = [f"t{j}" for j in range(columns)]
+    values = {
+        name: np.array(data.draw(st.lists(_cells, min_size=rows, max_size=rows)))
+        for name in targets
+    }
+    missing = {
+        name: np.array(data.draw(st.lists(st.booleans(), min_size=rows, max_size=rows)))
+        for name in targets
+        if data.draw(st.booleans())
+    }
+    for name, mask in missing.items():
+        values[name][mask] = np.nan
+    table = Table(name="f.csv", columns=values, first_line=2, missing=missing)
+    got = evidence._float_row(table, targets)
+    want = _polars_row(table, targets)
+    assert got.keys() == want.keys()
+    for key in want:
+        if key.startswith("values"):
+            assert len(got[key]) == len(want[key]), key
+            assert all(_same(a, b) for a, b in zip(got[key], want[key], strict=True)), key
+        else:
+            assert _same(got[key], want[key]), (key, got[key], want[key])
+
+
+def test_float_summary_keeps_the_first_distinct_values_in_order():
+    from losscli.io import Table
+
+    cap = evidence.DISTINCT_CAP
+    column = np.concatenate([np.arange(cap + 50, 0, -1, dtype=float), [7.0, 3.0]])
+    row = evidence._float_row(Table("f.csv", {"y": column}, 2), ["y"])
+    assert row["values0"] == column[:cap].tolist()
+    assert row["n0"] == len(column) and row["fractional0"] == 0
