@@ -24,6 +24,7 @@ import numpy as np
 
 from losscli import api, registry
 from losscli.conventions import Convention, get_convention
+from losscli.distinct import sorted_distinct
 from losscli.errors import InputError, LossCliError, ParameterError
 from losscli.layout import Layout, factorize
 from losscli.losses.base import finite_checked
@@ -584,7 +585,7 @@ def per_sample_values(
             out.append(PerSampleValues(request.label, values, "sample", layout.rows))
         else:
             groups = inputs["groups"]
-            keys = np.unique(groups.astype(str)) if groups is not None else np.array(["all"])
+            keys = sorted_distinct(groups.astype(str)) if groups is not None else np.array(["all"])
             if keys.shape[0] != values.shape[0]:
                 keys = np.arange(values.shape[0]).astype(str)
             out.append(PerSampleValues(request.label, values, "group", keys))

@@ -399,12 +399,13 @@ def _columns(
 def _target(table: Table, name: str) -> np.ndarray:
     """A target column; a text column whose values are mostly numbers is a numeric column
     with a bad value, reported with its line, not read as class labels (as compute does)."""
-    import numpy as np
+
+    from losscli.distinct import sorted_distinct
 
     values = table.column(name)
     if values.dtype != object:
         return values
-    distinct = np.unique(values.astype(str))
+    distinct = sorted_distinct(values.astype(str))
     numbers = sum(_is_number(text) for text in distinct)
     if numbers < len(distinct) and numbers >= max(3, len(distinct) / 2):
         return table.numeric(name)  # raises, naming the file, line and column

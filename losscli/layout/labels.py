@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from losscli.distinct import sorted_distinct
 from losscli.errors import InputError
 
 # A prediction column names its class after one of these prefixes: "p_dog" is class "dog".
@@ -62,7 +63,7 @@ def _target_column(table: TableLike, name: str, task: str) -> np.ndarray:
         return raw
     if task in ("regression", "detection"):
         return table.numeric(name)
-    unique = np.unique(raw.astype(str))
+    unique = sorted_distinct(raw.astype(str))
     parsed = sum(_is_number_text(text) for text in unique)
     if len(unique) - parsed > 0 and parsed >= max(3, len(unique) / 2):
         return table.numeric(name)  # raises, naming the first unparsable value

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.distinct import sorted_distinct
 from losscli.errors import InputError
 from losscli.layout.arrays import Layout, LayoutOptions, LayoutPlan
 from losscli.layout.labels import (
@@ -297,7 +298,7 @@ def _plan_classes(plan: LayoutPlan, targets, predictions, inference, tables) -> 
         )
     names = [class_name(c) for c in columns]
     values = targets[plan.target_columns[0]]
-    present = sorted({str(x) for x in _key_array(np.unique(values))}, key=_label_sort_key)
+    present = sorted({str(x) for x in _key_array(sorted_distinct(values))}, key=_label_sort_key)
     plan.target_form = "labels"
     if len(set(names)) == k and set(present) <= set(names):
         plan.class_mapping = "name"

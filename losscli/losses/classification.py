@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from losscli.conventions import Convention
+from losscli.distinct import sorted_distinct
 from losscli.errors import InputError, ParameterError, ShapeError
 from losscli.losses.base import (
     State,
@@ -720,7 +721,7 @@ def _signed_labels(t: np.ndarray, loss: str, convention: Convention) -> np.ndarr
         return 2.0 * t - 1.0
     if rule == "binary_to_signed_if_all_binary" or np.isin(t, (-1.0, 1.0)).all():
         return t
-    values = np.unique(t)
+    values = sorted_distinct(t)
     if rule == "sorted_two_labels_to_signed" and values.size == 2:
         return np.where(t == values[1], 1.0, -1.0)
     found = ", ".join(f"{v:g}" for v in values[:5])
@@ -870,7 +871,7 @@ def _binary_outcomes(t: np.ndarray, convention: Convention) -> np.ndarray:
     −1/+1 labels, else the greater of two labels.
     """
     if convention.option("brier", "labels", "unit_or_signed") == "sorted_two_labels":
-        values = np.unique(t)
+        values = sorted_distinct(t)
         if np.isin(values, (0.0, 1.0)).all() or np.isin(values, (-1.0, 1.0)).all():
             return (t == 1.0).astype(np.float64)
         if values.size == 2:
