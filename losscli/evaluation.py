@@ -16,6 +16,7 @@ the same three steps:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,7 +28,7 @@ from losscli.conventions import Convention, get_convention
 from losscli.distinct import sorted_distinct
 from losscli.errors import InputError, LossCliError, ParameterError
 from losscli.layout import Layout, factorize
-from losscli.losses.base import finite_checked
+from losscli.losses.base import finite_checked, probabilities_checked
 from losscli.registry import LossSpec
 
 #: Losses ``--all`` leaves out, and why (they need a layout compute does not build).
@@ -270,8 +271,7 @@ def drop_unfit(
             continue
         if request.from_all:
             try:
-                _check_domain(layout, request, conv)
-                _partial(layout, request, conv)
+                _partial(layout, request, conv, _check_domain(layout, request, conv))
             except InputError as error:
                 located = locate_error(error, layout)
                 warnings.append(f"--all leaves out {request.label}: {located.one_line()}")
@@ -341,11 +341,16 @@ def default_loss(task: str, target_form: str = "") -> str:
 # --------------------------------------------------------------------------- evaluation
 
 
-def _check_domain(layout: Layout, request: LossRequest, convention: Convention) -> None:
+def _check_domain(layout: Layout, request: LossRequest, convention: Convention) -> bool | None:
     """Probabilities must lie in [0, 1] and softmax rows sum to 1, with the file, line and
-    column named (the losses themselves only know row numbers)."""
+    column named (the losses themselves only know row numbers).
+
+    Returns:
+        None when the request takes no probabilities, else whether the rows were checked
+        to sum to 1 as well.
+    """
     if not request.takes_probabilities:
-        return
+        return None
     rescaled = layout.plan.options.renormalize or bool(
         convention.option(request.name, "renormalize", False)
     )
@@ -353,6 +358,7 @@ def _check_domain(layout: Layout, request: LossRequest, convention: Convention) 
         request.spec.activation == "softmax" and layout.y_pred.ndim == 2 and not rescaled
     )
     layout.check_probabilities(rows_sum_to_one=rows_sum_to_one)
+    return rows_sum_to_one
 
 
 def _inputs(layout: Layout, request: LossRequest) -> dict[str, Any]:
@@ -365,13 +371,25 @@ def _inputs(layout: Layout, request: LossRequest) -> dict[str, Any]:
     }
 
 
-def _partial(layout: Layout, request: LossRequest, convention: Convention) -> Any:
+def _partial(
+    layout: Layout,
+    request: LossRequest,
+    convention: Convention,
+    rows_checked: bool | None = None,
+) -> Any:
+    """The request's state on the layout; ``rows_checked`` is what :func:`_check_domain`
+    returned for this layout (None: not checked), so the loss does not check it again."""
+    checked = (
+        contextlib.nullcontext()
+        if rows_checked is None
+        else probabilities_checked(rows_sum_to_one=rows_checked)
+    )
     try:
         # The layout's arrays passed Table.numeric's finite check (file, line, column):
         # the losses skip their second NaN/inf scan of every chunk. errstate: an overflow
         # (1e308² in mse) is reported once, as a non-finite value (_finite), never as
         # NumPy's RuntimeWarning with a source line.
-        with finite_checked(), np.errstate(all="ignore"):
+        with finite_checked(), checked, np.errstate(all="ignore"):
             return api.partial(
                 request.spec,
                 **_inputs(layout, request),
@@ -398,11 +416,13 @@ def partial_states(
     the states of two chunks merge with :func:`losscli.api.merge`.
     """
     conv = get_convention(convention)
-    for request in requests:
-        _check_domain(layout, request, conv)
+    checked = [_check_domain(layout, request, conv) for request in requests]
     state: dict[str, Any] = {
         "n": layout.n_samples,
-        "losses": {r.label: _partial(layout, r, conv) for r in requests},
+        "losses": {
+            r.label: _partial(layout, r, conv, rows)
+            for r, rows in zip(requests, checked, strict=True)
+        },
     }
     # --per-output: each regression output, or each label of a multi-label task.
     if (

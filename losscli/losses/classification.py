@@ -28,6 +28,7 @@ from losscli.losses.base import (
     clip_probabilities,
     column_pair,
     log_softmax,
+    row_sums_checked,
     sigmoid,
     softplus,
 )
@@ -387,6 +388,8 @@ def _categorical_log_probabilities(
         if labels is not None:
             return _log(clip_probabilities(_picked(p, labels) / sums, eps))
         return _log(clip_probabilities(p / sums[:, None], eps))
+    if row_sums_checked():  # the layout checked them, naming file and line
+        return _log(clip_probabilities(_picked(p, labels), eps))
     # Row sums for the tolerance check only: einsum is ~10x faster than sum(axis=1) on a
     # short last axis, and equal to it within a few ulps (the tolerance is 1e-6).
     sums = np.einsum("ij->i", p)
