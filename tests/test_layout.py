@@ -764,3 +764,50 @@ def test_factorize_matches_np_unique_on_random_labels(data, dtype, low, width, s
         with np.errstate(over="ignore"):
             values[data.draw(st.integers(0, size - 1))] = odd
     _assert_factorize_like_unique(values)
+
+
+# --- the prediction matrix: one finite check over the stacked matrix ------------------
+
+_prediction_cells = st.one_of(
+    st.floats(0.0, 1.0),
+    st.sampled_from([-0.0, 1.0, 0.0, 1.5, -2.0, float("nan"), float("inf"), -float("inf")]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+
+
+def _stacked_numeric(table, names):
+    """The reference: every column through Table.numeric, then stacked."""
+    return np.vstack([table.numeric(name) for name in names]).T
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(data=st.data(), k=st.integers(1, 4), n=st.integers(1, 12))
+def test_numeric_matrix_equals_the_per_column_checks(data, k, n):
+    from losscli.layout.arrays import _numeric_matrix
+
+    names = [f"p_{j}" for j in range(k)]
+    columns = {
+        name: np.array(data.draw(st.lists(_prediction_cells, min_size=n, max_size=n)))
+        for name in names
+    }
+    missing = {}
+    if data.draw(st.booleans()):
+        name = data.draw(st.sampled_from(names))
+        mask = np.zeros(n, dtype=bool)
+        mask[data.draw(st.integers(0, n - 1))] = True
+        columns[name][mask] = np.nan
+        missing[name] = mask
+    if data.draw(st.booleans()):  # a column that is not float64: the per-column path
+        name = data.draw(st.sampled_from(names))
+        columns[name] = np.array([repr(float(v)) for v in columns[name]], dtype=object)
+    table = Table(name="p.csv", columns=columns, first_line=2, missing=missing)
+    try:
+        want = _stacked_numeric(table, names)
+    except InputError as error:
+        with pytest.raises(InputError) as raised:
+            _numeric_matrix(table, names)
+        assert raised.value.one_line() == error.one_line()
+        return
+    got = _numeric_matrix(table, names)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.float64 and got.shape == (n, k)

@@ -67,6 +67,22 @@ def _all_in_unit_interval(matrix: np.ndarray) -> bool:
     return False
 
 
+def _numeric_matrix(table: TableLike, names: Sequence[str]) -> np.ndarray:
+    """The (n, K) matrix of the float64 columns ``names``, all finite.
+
+    Equal to stacking ``table.numeric(name)`` for each name, which scans every column
+    for NaN/inf; probability columns are proven finite by one pass over the stacked
+    matrix instead (:func:`_all_in_unit_interval`), and anything else falls back to
+    those per-column checks, which name the file, line and column of a bad value.
+    """
+    columns = [table.column(name) for name in names]
+    if all(column.dtype == np.float64 for column in columns):
+        matrix = _stack_columns(columns)
+        if _all_in_unit_interval(matrix) or np.isfinite(matrix).all():
+            return matrix
+    return _stack_columns([table.numeric(name) for name in names])
+
+
 def _all_sums_near_one(sums: np.ndarray) -> bool:
     """True when no ``abs(sum - 1) > ROW_SUM_TOLERANCE``, from the smallest and largest
     sum alone (rounding ``s - 1.0`` is monotonic in ``s``; a NaN makes it False)."""
@@ -521,7 +537,7 @@ class LayoutPlan:
         table = tables[refs[0].source]
         if len(self.prediction_columns) == 1 and self.target_form != "boxes":
             return table.numeric(self.prediction_columns[0])  # one column: no copy
-        matrix = _stack_columns([table.numeric(name) for name in self.prediction_columns])
+        matrix = _numeric_matrix(table, self.prediction_columns)
         if self.target_form == "boxes":
             return self._boxes(table, list(self.prediction_columns), matrix)
         if matrix.shape[1] == 1:
