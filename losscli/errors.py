@@ -29,6 +29,7 @@ class LossCliError(ValueError):
         hint: str | None = None,
         row: int | None = None,
         argument: str | None = None,
+        output: int | None = None,
     ) -> None:
         self.message = message
         self.file = file
@@ -40,6 +41,8 @@ class LossCliError(ValueError):
         # file line and column (:meth:`located`); the library message keeps "at row N".
         self.row = row
         self.argument = argument
+        # For an (n, k) argument: the 0-based output (column) of the value at ``row``.
+        self.output = output
         super().__init__(self.one_line())
 
     def located(self, *, file: str | None, line: int | None, column: str | None) -> LossCliError:

@@ -306,7 +306,7 @@ def locate_error(error: LossCliError, layout: Layout) -> LossCliError:
     argument = error.argument
     if argument is None and error.row is None:
         return error
-    file, line, column = layout.locate(argument, error.row)
+    file, line, column = layout.locate(argument, error.row, error.output)
     if argument == "sample_weight" and error.row is None and "sum to zero" in error.message:
         weight = layout.plan.roles.weight
         if weight is not None:

@@ -185,10 +185,13 @@ class Layout:
         """Regression output ``index`` alone (``--per-output``)."""
         return replace(self, y_true=self.y_true[:, index], y_pred=self.y_pred[:, index])
 
-    def locate(self, argument: str | None, row: int | None) -> tuple[str, int | None, str | None]:
+    def locate(
+        self, argument: str | None, row: int | None, output: int | None = None
+    ) -> tuple[str, int | None, str | None]:
         """(file, line, column) of array ``row`` of a loss argument (``y_true``, ``y_pred``,
         ``sample_weight``, ``groups``): where a loss's InputError points in the input.
-        The column is named when the argument comes from one column."""
+        The column is named when the argument comes from one column, or when ``output``
+        says which of its (n, k) columns (multi-output regression)."""
         plan, roles = self.plan, self.plan.roles
         target_lines = self.target_lines if self.target_lines is not None else None
         if argument in ("sample_weight", "groups"):
@@ -208,7 +211,10 @@ class Layout:
             lines = target_lines if target_lines is not None else self.prediction_lines
             file, columns = plan.target_file, plan.target_columns
         line = int(lines[row]) if row is not None and 0 <= row < len(lines) else None
-        return file, line, columns[0] if len(columns) == 1 else None
+        if len(columns) == 1:
+            return file, line, columns[0]
+        known = output is not None and 0 <= output < len(columns)
+        return file, line, columns[output] if known else None
 
     def can_give(self, kind: str) -> bool:
         """Whether :meth:`target_as` can give ``kind`` (hard labels need one-hot rows)."""

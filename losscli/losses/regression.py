@@ -32,21 +32,25 @@ def _per_output_mean(values: np.ndarray) -> np.ndarray:
     return values if values.ndim == 1 else values.mean(axis=1)
 
 
-def _first_row(mask: np.ndarray) -> int:
-    """The first sample (row) in which ``mask`` is true anywhere."""
-    rows = mask if mask.ndim == 1 else mask.any(axis=1)
-    return int(np.flatnonzero(rows)[0])
+def _first_cell(mask: np.ndarray) -> tuple[int, int | None]:
+    """The first sample (row) in which ``mask`` is true anywhere, and for (n, k) arrays
+    the first output (column) of that row where it is (None for (n,) arrays)."""
+    if mask.ndim == 1:
+        return int(np.flatnonzero(mask)[0]), None
+    row = int(np.flatnonzero(mask.any(axis=1))[0])
+    return row, int(np.flatnonzero(mask[row])[0])
 
 
 def _require_at_least(values: np.ndarray, low: float, name: str, loss: str, why: str) -> None:
     """An InputError naming the first row where ``values < low``."""
     bad = values < low
     if bad.any():
-        row = _first_row(bad)
+        row, output = _first_cell(bad)
         raise InputError(
             f"{loss}: {name} has a value below {low:g} at row {row} ({why})",
             row=row,
             argument=name,
+            output=output,
         )
 
 
@@ -219,12 +223,13 @@ def absolute_percentage_error(
     if floor > 0:
         denominator = np.maximum(denominator, floor)
     elif (denominator == 0).any():
-        row = _first_row(denominator == 0)
+        row, output = _first_cell(denominator == 0)
         raise InputError(
             f"mape: y_true is 0 at row {row}; the percentage error is undefined",
             hint="use --convention losscli, which floors the denominator at 1e-7",
             row=row,
             argument="y_true",
+            output=output,
         )
     return _per_output_mean(scale * np.abs(p - t) / denominator)
 
@@ -260,11 +265,12 @@ def squared_log_error(
             if rule == "above_minus_one":
                 bad = values <= -1.0
                 if bad.any():
-                    row = _first_row(bad)
+                    row, output = _first_cell(bad)
                     raise InputError(
                         f"msle: {name} has a value <= -1 at row {row} (log(1 + x) is undefined)",
                         row=row,
                         argument=name,
+                        output=output,
                     )
             else:
                 _require_at_least(values, 0.0, name, "msle", "MSLE is for non-negative targets")
@@ -326,12 +332,13 @@ def poisson_error(
     if log_input:
         too_large = p > _EXP_LIMIT
         if too_large.any():
-            row = _first_row(too_large)
+            row, output = _first_cell(too_large)
             raise InputError(
                 f"poisson: y_pred is a log rate above {_EXP_LIMIT:g} at row "
                 f"{row}; exp() overflows (is log_input right?)",
                 row=row,
                 argument="y_pred",
+                output=output,
             )
         return _per_output_mean(np.exp(p) - t * p)
     _require_at_least(p, 0.0, "y_pred", "poisson", "a rate cannot be negative; log_input=true?")

@@ -68,6 +68,33 @@ def test_regression_multi_output_per_output(mode, tmp_path):
     assert report["losses"]["mae"]["value"] == approx(sklearn_metrics.mean_absolute_error(y, p))
 
 
+@pytest.mark.parametrize(
+    ("loss", "column", "value", "named"),
+    [
+        ("msle", "true_b", -0.5, "true_b"),  # a target below 0
+        ("msle", "p_c", -0.5, "p_c"),  # a prediction below 0, columns paired by name
+        ("poisson", "p_a", -2.0, "p_a"),
+        ("msle:convention=sklearn", "true_c", -1.5, "true_c"),  # log(1 + x) undefined
+    ],
+)
+def test_multi_output_loss_errors_name_the_column(mode, tmp_path, loss, column, value, named):
+    """A loss's error about one value of an (n, k) argument names its line and column."""
+    n = 6
+    y = rng.uniform(1, 2, (n, 3))
+    p = rng.uniform(1, 2, (n, 3))
+    header = ["true_a", "true_b", "true_c", "p_c", "p_a", "p_b"]
+    columns = dict(zip(header, [*y.T, p[:, 2], p[:, 0], p[:, 1]], strict=True))
+    columns[column] = columns[column].copy()
+    columns[column][3] = value  # data row 4: file line 5
+    path = write_csv(tmp_path / "m.csv", header, *columns.values())
+    name, _, convention = loss.partition(":convention=")
+    extra = ["--convention", convention] if convention else []
+    out = compute(mode, path, "-l", name, *extra, "-f", "json")
+    assert out.code == 2, out.stderr
+    assert f"line 5: column '{named}':" in out.stderr, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
 # --------------------------------------------------------------------------- binary
 
 
