@@ -85,11 +85,19 @@ class Param:
             raise ParameterError(
                 f"{loss}: parameter {self.name!r} must be one of {self.range_text()}, got {value!r}"
             )
-        if self.type in (int, float) and not _in_range(self, float(value)):
+        numbers = value if self.type is NumberOrList and isinstance(value, tuple) else (value,)
+        if self.type in (int, float, NumberOrList) and not all(
+            _in_range(self, float(number)) for number in numbers
+        ):
             where = self.range_text()
             where = where if where[0] in "<>" else f"in {where}"
             raise ParameterError(f"{loss}: parameter {self.name!r} must be {where}, got {value!r}")
         return value
+
+
+class NumberOrList:
+    """A parameter type: one number, or one number per label (``1;2;0.5`` on the command
+    line, a sequence in Python). One number stays a float; several become a tuple."""
 
 
 _TYPE_WORDS = {
@@ -97,6 +105,7 @@ _TYPE_WORDS = {
     int: "a whole number",
     bool: "true or false",
     tuple: "a list of numbers such as 1;2;0.5",
+    NumberOrList: "a number, or one number per label such as 1;2;0.5",
     str: "text",
 }
 
@@ -124,6 +133,15 @@ def _convert(kind: type, value: Any) -> Any:
         if isinstance(value, str):
             value = [v for v in value.replace(";", " ").replace("|", " ").split() if v]
         return tuple(float(v) for v in value)
+    if kind is NumberOrList:
+        if isinstance(value, str):
+            value = [v for v in value.replace(";", " ").replace("|", " ").split() if v]
+        if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) == 1:
+            numbers = tuple(_convert(float, v) for v in value)
+            if not numbers:
+                raise ValueError(value)
+            return numbers[0] if len(numbers) == 1 else numbers
+        return _convert(float, value)
     return kind(value)
 
 

@@ -32,7 +32,7 @@ from losscli.losses.base import (
     sigmoid,
     softplus,
 )
-from losscli.registry import LossSpec, Param
+from losscli.registry import LossSpec, NumberOrList, Param
 
 #: A row of probabilities "sums to 1" when it is within this of 1 (SPEC §2 Numerics).
 ROW_SUM_TOLERANCE = 1e-6
@@ -124,7 +124,7 @@ def binary_cross_entropy(
     from_logits: bool = False,
     label_smoothing: float = 0.0,
     epsilon: float | None = None,
-    pos_weight: float = 1.0,
+    pos_weight: float | tuple[float, ...] = 1.0,
 ) -> np.ndarray:
     """Binary (and multi-label) cross-entropy per sample.
 
@@ -142,7 +142,9 @@ def binary_cross_entropy(
         from_logits: ``y_pred`` are logits.
         label_smoothing: targets become y·(1 − ls) + ls/2 (Keras).
         epsilon: clip constant; None takes the convention's.
-        pos_weight: weight w₊ of the positive term (PyTorch ``BCEWithLogitsLoss``).
+        pos_weight: weight w₊ of the positive term (PyTorch ``BCEWithLogitsLoss``): one
+            number, or one per label of (n, K) targets (broadcast over the rows, as
+            PyTorch broadcasts a (K,) ``pos_weight``).
 
     Returns:
         (n,) float64 array.
@@ -153,6 +155,7 @@ def binary_cross_entropy(
     """
     t, p = column_pair(y_true, y_pred)
     _check_unit_targets(t, "bce")
+    pos_weight = _pos_weight(pos_weight, p)
     t = _smooth_binary(t, label_smoothing)
     if from_logits:
         values = (1.0 - t) * p + (1.0 + (pos_weight - 1.0) * t) * softplus(-p)
@@ -161,6 +164,22 @@ def binary_cross_entropy(
         log_p, log_q = _binary_log_terms(p, _epsilon(epsilon, convention), convention, "bce")
         values = -(pos_weight * _times_log(t, log_p) + _times_log(1.0 - t, log_q))
     return _label_mean(values)
+
+
+def _pos_weight(pos_weight: Any, p: np.ndarray) -> float | np.ndarray:
+    """``pos_weight`` as a number, or as a (K,) row that broadcasts over (n, K) labels."""
+    w = np.asarray(pos_weight, dtype=np.float64)
+    if w.ndim == 0 or w.size == 1:
+        return float(w.reshape(-1)[0])
+    labels = p.shape[1] if p.ndim == 2 else 1
+    if w.ndim != 1 or w.size != labels:
+        raise ParameterError(
+            f"bce: pos_weight has {w.size} values but y_pred has {labels} label"
+            f"{'s' if labels != 1 else ''}; give one number, or one per label"
+        )
+    if not (np.isfinite(w).all() and (w > 0).all()):
+        raise ParameterError("bce: pos_weight values must be finite and > 0")
+    return w
 
 
 # --- focal losses ---------------------------------------------------------------------
@@ -1077,7 +1096,9 @@ SPECS: tuple[LossSpec, ...] = (
             Param(
                 "pos_weight",
                 1.0,
-                "weight of the positive term (PyTorch pos_weight)",
+                "weight of the positive term (PyTorch pos_weight): one number, or one per "
+                "label such as 1;4;0.5",
+                type=NumberOrList,
                 low=0.0,
                 low_inclusive=False,
             ),

@@ -210,10 +210,19 @@ def test_multilabel_bce(mode, tmp_path):
     names = ["action", "comedy", "drama", "horror"]
     header = [f"true_{g}" for g in names] + [f"p_{g}" for g in names]
     path = write_csv(tmp_path / "g.csv", header, *y.T, *p.T)
-    out = compute(mode, path, "-l", "bce", "-f", "json")
+    out = compute(mode, path, "-l", "bce", "-l", "bce:pos_weight=1;4;0.5;2", "-f", "json")
     cells = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    weighted = -(np.array([1, 4, 0.5, 2]) * y * np.log(p) + (1 - y) * np.log(1 - p))
     assert out.json()["task"] == "multilabel"
-    assert out.losses() == {"bce": approx(cells.mean())}
+    assert out.losses() == {
+        "bce": approx(cells.mean()),
+        "bce:pos_weight=1;4;0.5;2": approx(weighted.mean()),  # one weight per label
+    }
+    params = out.json()["losses"]["bce:pos_weight=1;4;0.5;2"]["params"]
+    assert params["pos_weight"] == [1.0, 4.0, 0.5, 2.0]
+    wrong = compute(mode, path, "-l", "bce:pos_weight=1;4", "-f", "json")
+    assert wrong.code == 2
+    assert "pos_weight has 2 values but y_pred has 4 labels" in wrong.stderr
 
 
 # --------------------------------------------------------------------------- segmentation

@@ -67,6 +67,52 @@ def test_bce_pos_weight_from_logits_by_hand() -> None:
     )
 
 
+def test_bce_pos_weight_per_label_by_hand() -> None:
+    # x = 0: every log term is log 2; label j's positive term is weighted by w_j
+    w = (1.0, 4.0, 0.5)
+    got = losscli.loss(
+        "bce",
+        [[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]],
+        np.zeros((2, 3)),
+        from_logits=True,
+        pos_weight=w,
+        reduction="none",
+    )
+    np.testing.assert_allclose(
+        got, [(1 + 4 + 1) / 3 * math.log(2), (1 + 4 + 0.5) / 3 * math.log(2)]
+    )
+    # on probabilities the same weights: -(w_j * y * log p + (1 - y) * log(1 - p))
+    got = losscli.loss("bce", [[1.0, 0.0]], [[0.8, 0.3]], pos_weight="2;7", reduction="none")
+    np.testing.assert_allclose(got, [(-2 * math.log(0.8) - math.log(0.7)) / 2], rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("pos_weight", "message"),
+    [
+        ((1.0, 2.0), "pos_weight has 2 values but y_pred has 3 labels"),
+        ((1.0, 2.0, 3.0, 4.0), "pos_weight has 4 values but y_pred has 3 labels"),
+        ((1.0, -2.0, 3.0), "parameter 'pos_weight' must be > 0"),
+        ("1;x;3", "parameter 'pos_weight' must be a number, or one number per label"),
+    ],
+)
+def test_bce_pos_weight_per_label_errors(pos_weight, message) -> None:
+    with pytest.raises(losscli.errors.ParameterError, match=message):
+        losscli.loss("bce", np.ones((2, 3)), np.full((2, 3), 0.5), pos_weight=pos_weight)
+
+
+def test_pos_weight_parameter_takes_a_number_or_a_list() -> None:
+    from losscli import registry
+
+    param = next(p for p in registry.get("bce").params if p.name == "pos_weight")
+    assert param.coerce("bce", "2") == 2.0
+    assert param.coerce("bce", "1;4;0.5") == (1.0, 4.0, 0.5)
+    assert param.coerce("bce", [3]) == 3.0
+    assert param.coerce("bce", np.array([1.0, 2.0])) == (1.0, 2.0)
+    for bad in ("", "inf", "0", "1;0"):
+        with pytest.raises(losscli.errors.ParameterError):
+            param.coerce("bce", bad)
+
+
 def test_bce_clip_per_convention() -> None:
     # a certain, wrong prediction: p = 0 for a positive
     assert losscli.loss("bce", [1.0], [0.0]) == pytest.approx(-math.log(EPS), rel=1e-12)
@@ -513,7 +559,7 @@ def test_bce_with_torch() -> None:
     assert weighted == pytest.approx((w * expected.mean(axis=1)).sum() / w.sum(), rel=RTOL)
     x = rng.normal(size=(60, 3)) * 5
     x[0, 0], x[1, 1] = 1e4, -1e4
-    for pos_weight in (1.0, 3.5):
+    for pos_weight in (1.0, 3.5, (0.5, 4.0, 1.25)):  # a number, or one per label
         expected = functional.binary_cross_entropy_with_logits(
             torch.tensor(x),
             torch.tensor(y),

@@ -43,6 +43,32 @@ def test_targets_only_file_uses_every_column(runner):
     assert document["recommendation"]["activation"] == "softmax"
 
 
+def test_imbalanced_multilabel_recommendation_is_computed_with_per_label_pos_weight(
+    runner, tmp_path
+):
+    """The weighted multi-label branch recommends pos_weight = neg/pos per label; the value
+    on the predictions is computed (it was an error while pos_weight took one number)."""
+    rng = np.random.default_rng(3)
+    n = 400
+    y = (rng.random((n, 3)) < [0.4, 0.3, 0.07]).astype(int)
+    p = np.clip(y * 0.6 + rng.random((n, 3)) * 0.4, 0.01, 0.99)
+    lines = ["true_a,true_b,true_c,p_a,p_b,p_c"]
+    lines += [
+        ",".join(map(str, t)) + "," + ",".join(map(repr, q.tolist()))
+        for t, q in zip(y, p, strict=True)
+    ]
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join(lines) + "\n")
+    document = run_json(runner, str(path))
+    assert document["recommendation"]["rule"] == "multilabel/weighted"
+    weights = np.array([(n - k) / k for k in y.sum(axis=0)])
+    assert document["recommendation"]["params"]["pos_weight"] == pytest.approx(weights.tolist())
+    (computed,) = [v for v in document["losses"].values() if v["role"] == "recommended"]
+    assert computed["error"] is None
+    cells = -(weights * y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert computed["value"] == pytest.approx(cells.mean(), rel=1e-12)
+
+
 def test_prefixed_targets_and_predictions(runner):
     document = run_json(runner, sample("multilabel"))
     assert document["task"]["type"] == "multilabel"
