@@ -440,19 +440,22 @@ def test_json_document_has_the_spec_shape():
     assert document["losses"]["bce"]["value"] > 0
 
 
-def test_uncomputable_recommendation_is_reported_under_its_own_label():
+def test_per_label_pos_weight_recommendation_is_computed_under_its_own_label():
     a = np.array([1.0] * 10 + [0.0] * 110)
     b = np.array([1.0, 0.0] * 60)
     p = np.linspace(0.05, 0.95, 120)
     result = recommend({"true_a": a, "true_b": b}, {"p_a": p, "p_b": p[::-1]})
     labels = [c.label for c in result.computed]
     assert len(labels) == len(set(labels))
-    weighted = result.computed[0]
-    assert weighted.label == "bce:pos_weight=11;1"
-    assert weighted.value is None and "pos_weight" in weighted.error
-    plain = next(c for c in result.computed if c.label == "bce")
     y = np.column_stack([a, b])
     q = np.column_stack([p, p[::-1]])
+    weighted = result.computed[0]
+    assert weighted.label == "bce:pos_weight=11;1"  # neg/pos per label: 110/10, 60/60
+    assert weighted.error is None
+    w = np.array([11.0, 1.0])
+    expected = -np.mean(w * y * np.log(q) + (1 - y) * np.log(1 - q))
+    assert weighted.value == pytest.approx(expected, rel=1e-12)
+    plain = next(c for c in result.computed if c.label == "bce")
     expected = -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))
     assert plain.value == pytest.approx(expected, rel=1e-12)
 
