@@ -182,6 +182,10 @@ def _plan(paths, column_roles, first_file, layout_options, read_options, head_ro
     if not chunks:
         raise InputError("no data rows", file=name, hint="the file has a header but no rows")
     head = concat_tables(chunks)
+    if _typed_by_later_rows(chunks, column_roles.key_columns()):
+        # A chunk's column types come from all its rows: text beyond the head would make
+        # the head's numbers text. Read the head rows on their own, as the plan expects.
+        head = _read_head(paths[0], column_roles, first_file.columns, head_rows, read_options)
     if len(paths) == 1 and head.n_rows < head_rows:  # the head is the whole input
         plan = plan_layout(column_roles, [head], layout_options)
         return plan, plan.arrays(head)
@@ -202,6 +206,36 @@ def _plan(paths, column_roles, first_file, layout_options, read_options, head_ro
     except LossCliError as error:
         raise evidence.locate_witness(error, witnesses, read_options) from None
     return plan, plan.arrays(head)
+
+
+def _typed_by_later_rows(chunks: Sequence[Any], key_columns: Sequence[str]) -> bool:
+    """Whether a value column of the head is text in a chunk (keys are always text).
+
+    The reader types each column per chunk, so a chunk that straddles the end of the head
+    and holds a word after it reads the head's numbers in that chunk as text too."""
+    keys = set(key_columns)
+    return any(
+        values.dtype == object
+        for table in chunks
+        for name, values in table.columns.items()
+        if name not in keys
+    )
+
+
+def _read_head(path, column_roles, columns, head_rows: int, read_options) -> Any:
+    """The first ``head_rows`` rows read as one chunk (the plan's head before the stream
+    was shared with it: typed by those rows alone)."""
+    from losscli.io import iter_tables
+
+    return next(
+        iter_tables(
+            path,
+            columns=columns,
+            chunk_rows=head_rows,
+            text_columns=column_roles.key_columns(),
+            **read_options,
+        )
+    )
 
 
 @dataclass

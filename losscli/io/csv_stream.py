@@ -152,7 +152,14 @@ def _batch_tables(
     """Plain UTF-8 files: polars' own streaming scan (the fastest reader measured, see
     docs/input-files.md). Rows map to lines one to one until a batch shows empty values or
     polars fails; from there the block reader (which can locate problems and blank lines)
-    takes over, skipping the rows already yielded."""
+    takes over, skipping the rows already yielded.
+
+    A value polars cannot parse is read as null (``ignore_errors``), so its batch is the
+    first "suspicious" one and the block reader names it. Were polars to raise instead, it
+    may already have yielded batches from beyond the failing part of the file (polars
+    2.1 drops the failing piece and goes on for a while): the rows counted would not be
+    the file's first rows. The rows the block reader skips are therefore still checked
+    for values that are not numbers, so such a failure is an error, never a wrong sum."""
     import polars as pl
 
     # Read by polars when the scan starts (not at import), so setting it here is enough.
@@ -170,6 +177,7 @@ def _batch_tables(
             schema=schema,
             raise_if_empty=False,
             truncate_ragged_lines=False,
+            ignore_errors=True,
         ).select(positional)
         for frame in lazy.collect_batches(chunk_size=chunk_rows):
             frame.columns = list(read)
@@ -188,12 +196,21 @@ def _batch_tables(
     for table in _block_tables(
         source, names, read, numeric, has_header, first_line, block_bytes, text
     ):
+        if skip:
+            _check_numbers(table.rows(0, skip), read, numeric)
         if skip >= table.n_rows:
             skip -= table.n_rows
             continue
         if skip:
             table, skip = table.rows(skip, table.n_rows), 0
         yield table
+
+
+def _check_numbers(table: Table, names: Sequence[str], numeric: dict[str, bool]) -> None:
+    """Raise the located error for a value that is not a number in a numeric column."""
+    for name in names:
+        if numeric.get(name) and table.columns[name].dtype == object:
+            table.numeric(name)
 
 
 def _block_tables(source, names, wanted, numeric, has_header, first_line, block_bytes, text=()):

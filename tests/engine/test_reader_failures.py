@@ -1,0 +1,123 @@
+"""A bad value in the middle of a streamed file: always a located error, never a wrong sum.
+
+QA found that polars 2.1, failing on a value it cannot parse, may first yield batches from
+beyond the failing part of the file, so the rows counted before the careful reader took
+over were not the file's first rows: a word in a number column could be skipped and the
+loss computed on lost or repeated rows (2 runs in 5). And a chunk that straddles the end
+of the streamed head, with a word after it, made the head's numbers text (exit 70).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from losscli.cli.main import app
+from losscli.engine import inputs
+
+
+def _write(path, rows: int, *, cell=None, label=None, seed: int = 5) -> None:
+    """label,p_0..p_3,w,g rows (a weight and a text column last, as QA's file had);
+    ``cell=(row, column, text)`` replaces one probability's text, ``label=(row, text)``
+    one label."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, rows).tolist()
+    probabilities = rng.dirichlet(np.ones(4), rows).tolist()
+    lines = ["label,p_0,p_1,p_2,p_3,w,g"]
+    for i in range(rows):
+        cells = [repr(v) for v in probabilities[i]]
+        if cell is not None and i == cell[0]:
+            cells[cell[1]] = cell[2].format(cells[cell[1]])
+        first = label[1] if label is not None and i == label[0] else str(labels[i])
+        lines.append(first + "," + ",".join(cells) + ",1.0,a")
+    path.write_text("\n".join(lines) + "\n")
+
+
+ENGINES = [
+    ["--engine", "memory"],
+    ["--engine", "streaming"],
+    ["--engine", "streaming", "--chunk-rows", "64"],
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=["memory", "streaming", "chunks-64"])
+def test_a_word_in_a_number_column_is_named_on_every_engine(runner, tmp_path, engine):
+    path = tmp_path / "mc.csv"
+    _write(path, 200_000, cell=(99_999, 2, "abc"))
+    for _ in range(3):  # the failure depended on thread timing
+        result = runner.invoke(app, ["compute", str(path), "-l", "sparse_cce", *engine])
+        assert result.exit_code == 2, result.output
+        assert "line 100001: column 'p_2': cannot parse 'abc' as a number" in result.stderr
+
+
+def test_a_number_with_spaces_mid_file_streams_exactly(runner, tmp_path):
+    """' 0.25 ' is a number (docs/input-files.md); polars refuses it, the careful reader
+    takes over at that chunk, and every row is summed once."""
+    path = tmp_path / "mc.csv"
+    _write(path, 120_000, cell=(100_000, 1, " {} "))
+    values = []
+    for engine in ENGINES:
+        result = runner.invoke(
+            app, ["compute", str(path), "-l", "sparse_cce", "--format", "json", *engine]
+        )
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["n_samples"] == 120_000
+        values.append(report["losses"]["sparse_cce"]["value"])
+    assert values[1] == pytest.approx(values[0], rel=1e-12)
+    assert values[2] == pytest.approx(values[0], rel=1e-12)
+
+
+def test_a_word_after_the_head_in_a_chunk_that_straddles_it(runner, tmp_path, monkeypatch):
+    """Chunks of 256 rows, a head of 300: the second chunk holds the head's last rows and a
+    word at row 400, which makes that chunk's label column text. The head must still be
+    the numbers the first 300 rows hold, and the word an error at its line."""
+    monkeypatch.setattr(inputs, "HEAD_ROWS", 300)
+    path = tmp_path / "mc.csv"
+    _write(path, 5_000, label=(400, "cat"))
+    result = runner.invoke(
+        app, ["compute", str(path), "--engine", "streaming", "--chunk-rows", "256"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "line 402: column 'label': label 'cat' has no prediction column" in result.stderr
+    assert "internal error" not in result.output
+
+
+def test_the_head_is_read_again_only_when_a_value_column_is_text(tmp_path, monkeypatch):
+    """Numbers only: the head comes from the stream's own chunks (no second read)."""
+    import losscli.io
+
+    calls = []
+    real = losscli.io.iter_tables
+
+    def counting(path, **options):
+        calls.append(options["chunk_rows"])
+        yield from real(path, **options)
+
+    monkeypatch.setattr(losscli.io, "iter_tables", counting)
+    from losscli.layout import LayoutOptions
+
+    path = tmp_path / "mc.csv"
+    _write(path, 5_000)
+    inputs._plan_and_first_file(
+        [str(path)],
+        roles={},
+        layout_options=LayoutOptions(),
+        read_options={},
+        head_rows=300,
+        chunk_rows=256,
+    )
+    assert calls == [256]
+    _write(path, 5_000, label=(400, "cat"))
+    calls.clear()
+    inputs._plan_and_first_file(
+        [str(path)],
+        roles={},
+        layout_options=LayoutOptions(),
+        read_options={},
+        head_rows=300,
+        chunk_rows=256,
+    )
+    assert calls == [256, 300]  # the stream, then the head on its own
