@@ -341,6 +341,17 @@ def default_loss(task: str, target_form: str = "") -> str:
 # --------------------------------------------------------------------------- evaluation
 
 
+def _checked_domain(layout: Layout, request: LossRequest, convention: Convention) -> bool | None:
+    """:func:`_check_domain`; its error names the request it was checked for
+    (``error.request``), so ``compute --all`` can leave that loss out when a later chunk
+    of a streamed input is outside its domain, as the in-memory path does."""
+    try:
+        return _check_domain(layout, request, convention)
+    except InputError as error:
+        error.request = request.label
+        raise
+
+
 def _check_domain(layout: Layout, request: LossRequest, convention: Convention) -> bool | None:
     """Probabilities must lie in [0, 1] and softmax rows sum to 1, with the file, line and
     column named (the losses themselves only know row numbers).
@@ -416,7 +427,7 @@ def partial_states(
     the states of two chunks merge with :func:`losscli.api.merge`.
     """
     conv = get_convention(convention)
-    checked = [_check_domain(layout, request, conv) for request in requests]
+    checked = [_checked_domain(layout, request, conv) for request in requests]
     state: dict[str, Any] = {
         "n": layout.n_samples,
         "losses": {

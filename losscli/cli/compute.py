@@ -436,7 +436,15 @@ def _run(options: ComputeOptions) -> None:
             # Streaming: drop_unfit saw only the head; a later chunk outside an --all loss's
             # domain ("msle: y_true has a value below 0") leaves that loss out, as in memory.
             culprit = next(
-                (r for r in requests if r.from_all and located.message.startswith(f"{r.name}:")),
+                (
+                    r
+                    for r in requests
+                    if r.from_all
+                    and (
+                        located.message.startswith(f"{r.name}:")
+                        or getattr(error, "request", None) == r.label
+                    )
+                ),
                 None,
             )
             if culprit is None or len(requests) == 1:

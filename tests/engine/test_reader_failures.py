@@ -121,3 +121,31 @@ def test_the_head_is_read_again_only_when_a_value_column_is_text(tmp_path, monke
         chunk_rows=256,
     )
     assert calls == [256, 300]  # the stream, then the head on its own
+
+
+def test_all_leaves_out_losses_whose_domain_a_later_chunk_leaves(runner, tmp_path, monkeypatch):
+    """A row summing to 1.05 after the head: memory and streaming leave out the same
+    probability losses (QA: streaming failed with the row-sum error)."""
+    monkeypatch.setattr(inputs, "HEAD_ROWS", 300)
+    rng = np.random.default_rng(1)
+    n, k = 5_000, 4
+    labels = rng.integers(0, k, n)
+    p = rng.dirichlet(np.ones(k) * 4, n)
+    row = int(np.argmax(p.max(axis=1) < 0.8) + 4_000)
+    p[row] *= 1.05  # every value stays below 1; the row sums to 1.05
+    lines = ["label," + ",".join(f"p_{j}" for j in range(k))]
+    lines += [f"{y}," + ",".join(map(repr, q.tolist())) for y, q in zip(labels, p, strict=True)]
+    path = tmp_path / "mc.csv"
+    path.write_text("\n".join(lines) + "\n")
+    reports = {}
+    for engine in (["--engine", "memory"], ["--engine", "streaming", "--chunk-rows", "256"]):
+        result = runner.invoke(app, ["compute", str(path), "--all", "--format", "json", *engine])
+        assert result.exit_code == 0, result.output
+        reports[engine[1]] = json.loads(result.stdout)
+    memory, streaming = reports["memory"], reports["streaming"]
+    assert sorted(streaming["losses"]) == sorted(memory["losses"])
+    assert "sparse_cce" not in streaming["losses"]
+    left_out = [w for w in streaming["warnings"] if w.startswith("--all leaves out")]
+    assert left_out and all(f"line {row + 2}" in w for w in left_out)
+    for name, loss in memory["losses"].items():
+        assert streaming["losses"][name]["value"] == pytest.approx(loss["value"], rel=1e-12)
