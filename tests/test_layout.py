@@ -467,7 +467,7 @@ def _mask_check_probabilities(layout, *, rows_sum_to_one):
     if outside.any():
         row, col = np.argwhere(outside)[0]
         raise InputError(
-            f"prediction {matrix[row, col]:g} is outside [0, 1], so it is not a probability",
+            f"prediction {float(matrix[row, col])!r} is outside [0, 1], so it is not a probability",
             file=plan.prediction_file,
             line=int(layout.prediction_lines[row]),
             column=plan.prediction_columns[col],
@@ -811,3 +811,10 @@ def test_numeric_matrix_equals_the_per_column_checks(data, k, n):
     got = _numeric_matrix(table, names)
     np.testing.assert_array_equal(got, want)
     assert got.dtype == np.float64 and got.shape == (n, k)
+
+
+def test_a_prediction_just_above_one_is_shown_as_written():
+    """%g showed 1.0000001 as "1", which read as if 1 were outside [0, 1] (QA)."""
+    layout = _probability_layout(np.array([[0.5, 0.5], [1.0000001, 0.0]]))
+    with pytest.raises(InputError, match=r"prediction 1\.0000001 is outside \[0, 1\]"):
+        layout.check_probabilities(rows_sum_to_one=False)

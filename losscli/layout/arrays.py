@@ -268,8 +268,9 @@ class Layout:
         outside = None if _all_in_unit_interval(matrix) else (matrix < 0.0) | (matrix > 1.0)
         if outside is not None and outside.any():
             row, col = np.argwhere(outside)[0]
+            shown = repr(float(matrix[row, col]))  # as written: %g made 1.0000001 "1"
             raise InputError(
-                f"prediction {matrix[row, col]:g} is outside [0, 1], so it is not a probability",
+                f"prediction {shown} is outside [0, 1], so it is not a probability",
                 file=plan.prediction_file,
                 line=int(self.prediction_lines[row]),
                 column=plan.prediction_columns[col],
