@@ -100,27 +100,18 @@ def test_the_head_is_read_again_only_when_a_value_column_is_text(tmp_path, monke
     from losscli.layout import LayoutOptions
 
     path = tmp_path / "mc.csv"
-    _write(path, 5_000)
-    inputs._plan_and_first_file(
-        [str(path)],
-        roles={},
-        layout_options=LayoutOptions(),
-        read_options={},
-        head_rows=300,
-        chunk_rows=256,
-    )
-    assert calls == [256]
-    _write(path, 5_000, label=(400, "cat"))
-    calls.clear()
-    inputs._plan_and_first_file(
-        [str(path)],
-        roles={},
-        layout_options=LayoutOptions(),
-        read_options={},
-        head_rows=300,
-        chunk_rows=256,
-    )
-    assert calls == [256, 300]  # the stream, then the head on its own
+    for label, reads in ((None, [256]), ((400, "cat"), [256, 300])):
+        _write(path, 5_000, label=label)
+        calls.clear()
+        inputs._plan_and_first_file(
+            [str(path)],
+            roles={},
+            layout_options=LayoutOptions(),
+            read_options={},
+            head_rows=300,
+            chunk_rows=256,
+        )
+        assert calls == reads  # with a word: the stream, then the head on its own
 
 
 def test_all_leaves_out_losses_whose_domain_a_later_chunk_leaves(runner, tmp_path, monkeypatch):
