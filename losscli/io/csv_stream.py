@@ -154,12 +154,13 @@ def _batch_tables(
     polars fails; from there the block reader (which can locate problems and blank lines)
     takes over, skipping the rows already yielded.
 
-    A value polars cannot parse is read as null (``ignore_errors``), so its batch is the
-    first "suspicious" one and the block reader names it. Were polars to raise instead, it
-    may already have yielded batches from beyond the failing part of the file (polars
-    2.1 drops the failing piece and goes on for a while): the rows counted would not be
-    the file's first rows. The rows the block reader skips are therefore still checked
-    for values that are not numbers, so such a failure is an error, never a wrong sum."""
+    When polars raises on a value, it may already have yielded batches from beyond the
+    failing part of the file (polars 2.1 drops the failing piece and goes on for a while),
+    so the rows counted are not always the file's first rows. The rows the block reader
+    skips are therefore still checked for values that are not numbers: a word in a number
+    column is an error, never a wrong sum. (``ignore_errors`` would turn such values into
+    nulls, in order, but it also lets polars accept a stray quote that the careful reader
+    refuses, with only a Python warning; tests/io/test_fuzz.py found that.)"""
     import polars as pl
 
     # Read by polars when the scan starts (not at import), so setting it here is enough.
@@ -177,7 +178,6 @@ def _batch_tables(
             schema=schema,
             raise_if_empty=False,
             truncate_ragged_lines=False,
-            ignore_errors=True,
         ).select(positional)
         for frame in lazy.collect_batches(chunk_size=chunk_rows):
             frame.columns = list(read)

@@ -52,24 +52,6 @@ def test_a_word_in_a_number_column_is_named_on_every_engine(runner, tmp_path, en
         assert "line 100001: column 'p_2': cannot parse 'abc' as a number" in result.stderr
 
 
-def test_a_number_with_spaces_mid_file_streams_exactly(runner, tmp_path):
-    """' 0.25 ' is a number (docs/input-files.md); polars refuses it, the careful reader
-    takes over at that chunk, and every row is summed once."""
-    path = tmp_path / "mc.csv"
-    _write(path, 120_000, cell=(100_000, 1, " {} "))
-    values = []
-    for engine in ENGINES:
-        result = runner.invoke(
-            app, ["compute", str(path), "-l", "sparse_cce", "--format", "json", *engine]
-        )
-        assert result.exit_code == 0, result.output
-        report = json.loads(result.stdout)
-        assert report["n_samples"] == 120_000
-        values.append(report["losses"]["sparse_cce"]["value"])
-    assert values[1] == pytest.approx(values[0], rel=1e-12)
-    assert values[2] == pytest.approx(values[0], rel=1e-12)
-
-
 def test_a_word_after_the_head_in_a_chunk_that_straddles_it(runner, tmp_path, monkeypatch):
     """Chunks of 256 rows, a head of 300: the second chunk holds the head's last rows and a
     word at row 400, which makes that chunk's label column text. The head must still be
