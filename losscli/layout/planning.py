@@ -53,6 +53,26 @@ def _is_constant(targets: dict[str, np.ndarray]) -> bool:
     return all(len(set(_factorize_keys(values)[1])) < 2 for values in targets.values())
 
 
+def _with_text_line(error: InputError, table: TableLike, targets: dict) -> InputError:
+    """``error`` about a text value in target ``error.column`` (inference only sees
+    arrays), with the file and the line of the first value that is not a number."""
+    values = targets.get(error.column)
+    if error.line is not None or values is None or values.dtype != object:
+        return error
+    from losscli.io.table import parse_number
+
+    for row, value in enumerate(values):
+        if isinstance(value, str) and value.strip() and parse_number(value) is None:
+            return InputError(
+                error.message,
+                file=error.file or table.name,
+                line=table.line_of(row),
+                column=error.column,
+                hint=error.hint,
+            )
+    return error
+
+
 def _default_inferrer() -> Inferrer:
     from losscli.inference import infer_task
 
@@ -108,7 +128,7 @@ def plan_layout(
         )
     except InputError as error:
         if not _is_constant(targets):
-            raise
+            raise _with_text_line(error, target_table, targets) from None
         if options.task == "auto":
             raise ConstantTargetError(
                 error.message,

@@ -365,3 +365,19 @@ def test_unicode_look_alikes_of_inf_are_text_errors_not_crashes(tmp_path, text, 
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr
     assert f"line {rows + 1}: column 'yhat'" in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("engine", ["memory", "streaming"])
+def test_text_in_one_of_several_target_columns_names_its_line(tmp_path, engine):
+    """The inference error about a text value in a one-hot target named only the column
+    in memory (QA); it now names the file and line of the first such value too."""
+    path = tmp_path / "oh.csv"
+    path.write_text(
+        "true_a,true_b,true_c,p_a,p_b,p_c\n1,0,0,0.7,0.2,0.1\n0,1,0,0.2,0.7,0.1\n"
+        "0,abc,1,0.1,0.2,0.7\n0,0,1,0.1,0.2,0.7\n"
+    )
+    out = compute("runner", path, "-l", "cce", "--engine", engine)
+    assert out.code == 2
+    assert f"{path}: line 4: column 'true_b': 3 target columns, of which 'true_b' holds text" in (
+        out.stderr
+    )
