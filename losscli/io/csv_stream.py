@@ -207,10 +207,29 @@ def _batch_tables(
 
 
 def _check_numbers(table: Table, names: Sequence[str], numeric: dict[str, bool]) -> None:
-    """Raise the located error for a value that is not a number in a numeric column."""
+    """The rows the block reader skips after polars failed: a numeric column that polars
+    could not type here means its streaming scan failed within these rows, so the rows it
+    yielded may not have been the file's. A value that is not a number is the located
+    error; a number polars rejects (``0.5 ``, a trailing space) is an error too, rather
+    than sums over rows that may be wrong."""
     for name in names:
         if numeric.get(name) and table.columns[name].dtype == object:
-            table.numeric(name)
+            table.numeric(name)  # raises for a value that is not a number
+            values = table.columns[name]
+            row = next(
+                (i for i, v in enumerate(values) if isinstance(v, str) and v != v.strip()),
+                None,
+            )
+            if row is None:  # the value polars refused is after these rows: they were its
+                continue
+            raise InputError(
+                f"value {values[row]!r} is a number the streaming reader cannot read "
+                "(spaces around it), so this file cannot be streamed",
+                file=table.name,
+                line=table.line_of(row),
+                column=name,
+                hint="strip the spaces, or use --engine memory",
+            )
 
 
 def _block_tables(source, names, wanted, numeric, has_header, first_line, block_bytes, text=()):

@@ -52,6 +52,29 @@ def test_a_word_in_a_number_column_is_named_on_every_engine(runner, tmp_path, en
         assert "line 100001: column 'p_2': cannot parse 'abc' as a number" in result.stderr
 
 
+def test_a_number_polars_rejects_mid_file_is_never_a_wrong_sum(runner, tmp_path):
+    """'0.25 ' (a trailing space) is a number to losscli, not to polars' scan. Streamed, the
+    result is the in-memory one or an error that names the value, never another number."""
+    path = tmp_path / "mc.csv"
+    _write(path, 200_000, cell=(99_999, 2, "{} "))
+    memory = runner.invoke(
+        app, ["compute", str(path), "-l", "sparse_cce", "-f", "json", *ENGINES[0]]
+    )
+    assert memory.exit_code == 0, memory.output
+    want = json.loads(memory.stdout)["losses"]["sparse_cce"]["value"]
+    for engine in ENGINES[1:] * 2:
+        result = runner.invoke(
+            app, ["compute", str(path), "-l", "sparse_cce", "-f", "json", *engine]
+        )
+        if result.exit_code == 0:
+            got = json.loads(result.stdout)["losses"]["sparse_cce"]["value"]
+            assert got == pytest.approx(want, rel=1e-12)
+        else:
+            assert result.exit_code == 2, result.output
+            assert "line 100001: column 'p_2': value" in result.stderr
+            assert "cannot be streamed" in result.stderr
+
+
 def test_a_word_after_the_head_in_a_chunk_that_straddles_it(runner, tmp_path, monkeypatch):
     """Chunks of 256 rows, a head of 300: the second chunk holds the head's last rows and a
     word at row 400, which makes that chunk's label column text. The head must still be
