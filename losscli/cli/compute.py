@@ -351,6 +351,7 @@ def _run(options: ComputeOptions) -> None:
     import sys
 
     from losscli.checks import evaluate_checks, parse_check
+    from losscli.engine import check_chunk_rows
     from losscli.engine.inputs import prepare_inputs
     from losscli.errors import CheckFailed, InputError, ParameterError
     from losscli.evaluation import (
@@ -373,13 +374,7 @@ def _run(options: ComputeOptions) -> None:
             f"cannot go there too (--format {options.output_format})",
             hint="write the per-sample rows to a file: --per-sample FILE",
         )
-    if options.chunk_rows is not None and options.chunk_rows < 1:
-        # Also when the file is read into memory (the engine checks it only when streaming).
-        from losscli.errors import ParameterError
-
-        raise ParameterError(
-            f"--chunk-rows must be a positive number of rows, got {options.chunk_rows}"
-        )
+    check_chunk_rows(options.chunk_rows)  # also when the file is read into memory
     if options.ci is not None:  # before reading: a bad --ci is one error line, no task line
         from losscli.bootstrap import check_level, check_resamples
 

@@ -141,7 +141,7 @@ def _plan_and_first_file(
     """:func:`plan_from_head`, and the first file's chunk stream it started
     (``chunk_rows`` rows per chunk; by default the streaming engine's size)."""
     from losscli.engine.streaming import default_chunk_rows
-    from losscli.io import iter_tables, read_header
+    from losscli.io import read_header
     from losscli.layout import resolve_roles
 
     head_rows = head_rows or HEAD_ROWS
@@ -150,13 +150,7 @@ def _plan_and_first_file(
     column_roles = resolve_roles([read_header(first, **read_options)], [name], **roles)
     columns = column_roles.needed(0)
     chunk_rows = chunk_rows or default_chunk_rows(len(columns))
-    stream = iter_tables(
-        first,
-        columns=columns,
-        chunk_rows=chunk_rows,
-        text_columns=column_roles.key_columns(),
-        **read_options,
-    )
+    stream = _chunks(first, column_roles, columns, chunk_rows, read_options)
     first_file = FirstFile(first, columns, chunk_rows, stream)
     try:
         plan, head = _plan(
@@ -225,16 +219,19 @@ def _typed_by_later_rows(chunks: Sequence[Any], key_columns: Sequence[str]) -> b
 def _read_head(path, column_roles, columns, head_rows: int, read_options) -> Any:
     """The first ``head_rows`` rows read as one chunk (the plan's head before the stream
     was shared with it: typed by those rows alone)."""
+    return next(_chunks(path, column_roles, columns, head_rows, read_options))
+
+
+def _chunks(path, column_roles, columns, chunk_rows: int, read_options) -> Any:
+    """The file's chunks as the streaming engine reads them (keys kept as text)."""
     from losscli.io import iter_tables
 
-    return next(
-        iter_tables(
-            path,
-            columns=columns,
-            chunk_rows=head_rows,
-            text_columns=column_roles.key_columns(),
-            **read_options,
-        )
+    return iter_tables(
+        path,
+        columns=columns,
+        chunk_rows=chunk_rows,
+        text_columns=column_roles.key_columns(),
+        **read_options,
     )
 
 

@@ -32,26 +32,25 @@ def _per_output_mean(values: np.ndarray) -> np.ndarray:
     return values if values.ndim == 1 else values.mean(axis=1)
 
 
-def _first_cell(mask: np.ndarray) -> tuple[int, int | None]:
-    """The first sample (row) in which ``mask`` is true anywhere, and for (n, k) arrays
-    the first output (column) of that row where it is (None for (n,) arrays)."""
-    if mask.ndim == 1:
-        return int(np.flatnonzero(mask)[0]), None
-    row = int(np.flatnonzero(mask.any(axis=1))[0])
-    return row, int(np.flatnonzero(mask[row])[0])
+def _refuse(bad: np.ndarray, name: str, message: str, hint: str | None = None) -> None:
+    """An InputError for the first sample (row) where ``bad`` is true, if any: ``message``
+    with ``{row}`` filled in, naming argument ``name`` and, for (n, k) arrays, the output
+    (column) of that row where it is."""
+    if not bad.any():
+        return
+    if bad.ndim == 1:
+        row, output = int(np.flatnonzero(bad)[0]), None
+    else:
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        output = int(np.flatnonzero(bad[row])[0])
+    raise InputError(
+        message.replace("{row}", str(row)), hint=hint, row=row, argument=name, output=output
+    )
 
 
 def _require_at_least(values: np.ndarray, low: float, name: str, loss: str, why: str) -> None:
     """An InputError naming the first row where ``values < low``."""
-    bad = values < low
-    if bad.any():
-        row, output = _first_cell(bad)
-        raise InputError(
-            f"{loss}: {name} has a value below {low:g} at row {row} ({why})",
-            row=row,
-            argument=name,
-            output=output,
-        )
+    _refuse(values < low, name, f"{loss}: {name} has a value below {low:g} at row {{row}} ({why})")
 
 
 # --- the per-sample terms -------------------------------------------------------------
@@ -222,14 +221,12 @@ def absolute_percentage_error(
     denominator = np.abs(t)
     if floor > 0:
         denominator = np.maximum(denominator, floor)
-    elif (denominator == 0).any():
-        row, output = _first_cell(denominator == 0)
-        raise InputError(
-            f"mape: y_true is 0 at row {row}; the percentage error is undefined",
+    else:
+        _refuse(
+            denominator == 0,
+            "y_true",
+            "mape: y_true is 0 at row {row}; the percentage error is undefined",
             hint="use --convention losscli, which floors the denominator at 1e-7",
-            row=row,
-            argument="y_true",
-            output=output,
         )
     return _per_output_mean(scale * np.abs(p - t) / denominator)
 
@@ -263,15 +260,11 @@ def squared_log_error(
     else:
         for values, name in ((t, "y_true"), (p, "y_pred")):
             if rule == "above_minus_one":
-                bad = values <= -1.0
-                if bad.any():
-                    row, output = _first_cell(bad)
-                    raise InputError(
-                        f"msle: {name} has a value <= -1 at row {row} (log(1 + x) is undefined)",
-                        row=row,
-                        argument=name,
-                        output=output,
-                    )
+                _refuse(
+                    values <= -1.0,
+                    name,
+                    f"msle: {name} has a value <= -1 at row {{row}} (log(1 + x) is undefined)",
+                )
             else:
                 _require_at_least(values, 0.0, name, "msle", "MSLE is for non-negative targets")
     return _per_output_mean(np.square(np.log1p(p) - np.log1p(t)))
@@ -330,16 +323,12 @@ def poisson_error(
     t, p = column_pair(y_true, y_pred)
     _require_at_least(t, 0.0, "y_true", "poisson", "Poisson targets are counts")
     if log_input:
-        too_large = p > _EXP_LIMIT
-        if too_large.any():
-            row, output = _first_cell(too_large)
-            raise InputError(
-                f"poisson: y_pred is a log rate above {_EXP_LIMIT:g} at row "
-                f"{row}; exp() overflows (is log_input right?)",
-                row=row,
-                argument="y_pred",
-                output=output,
-            )
+        _refuse(
+            p > _EXP_LIMIT,
+            "y_pred",
+            f"poisson: y_pred is a log rate above {_EXP_LIMIT:g} at row {{row}}; exp() "
+            "overflows (is log_input right?)",
+        )
         return _per_output_mean(np.exp(p) - t * p)
     _require_at_least(p, 0.0, "y_pred", "poisson", "a rate cannot be negative; log_input=true?")
     epsilon = float(convention.option("poisson", "epsilon", KERAS_EPSILON))
